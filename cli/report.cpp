@@ -1,0 +1,211 @@
+#include "cli/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace archsim::cli {
+
+using spec::Json;
+
+namespace {
+
+std::string fixed(double v, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+// Three significant figures, enough to read a latency at a glance.
+std::string sig(double v) {
+  if (v == 0) return "0";
+  const double a = std::fabs(v);
+  const int decimals = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 3 : 4;
+  return fixed(v, decimals);
+}
+
+std::string grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string pad(const std::string& s, std::size_t width, bool right = true) {
+  // Width in characters, counting UTF-8 continuation bytes as nothing.
+  std::size_t shown = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++shown;
+  if (shown >= width) return s;
+  const std::string fill(width - shown, ' ');
+  return right ? fill + s : s + fill;
+}
+
+std::string number_or_dash(const Json& v, int decimals) {
+  if (v.is_null()) return "-";
+  return fixed(v.get<double>(), decimals);
+}
+
+void latency_row(std::ostringstream& out, const std::string& label, const Json& l) {
+  out << "  " << pad(label, 16, false);
+  for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"}) out << pad(sig(l[k].get<double>()), 10);
+  out << "\n";
+}
+
+std::string failures(const Json& failed) {
+  std::string out;
+  for (const auto& [cause, n] : failed.items()) {
+    if (cause == "total" || n.get<std::uint64_t>() == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += cause + " " + grouped(n.get<std::uint64_t>());
+  }
+  return out;
+}
+
+std::string csv_cell(const Json& v) {
+  if (v.is_null()) return "";
+  if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+  if (v.is_string()) {
+    std::string s = v.get<std::string>(), out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  }
+  return v.dump();
+}
+
+}  // namespace
+
+std::string format_report(const Json& r) {
+  std::ostringstream out;
+  const Json& s = r["summary"];
+  const Json& run = r["run"];
+  out << "archsim " << r["archsim_version"].get<std::string>() << " · scenario \"" << r["scenario"].get<std::string>()
+      << "\" · seed " << r["seed"].get<std::uint64_t>() << "\n";
+  out << "simulated " << sig(run["simulated_s"].get<double>()) << " s";
+  if (r["warmup_s"].get<double>() > 0) out << " (first " << sig(r["warmup_s"].get<double>()) << " s of warm-up not counted)";
+  out << ", " << grouped(run["events"].get<std::uint64_t>()) << " events\n";
+  if (!run["completed"].get<bool>()) out << "STOPPED EARLY " << run["problem"].get<std::string>() << "\n";
+  out << "\n";
+
+  out << "Requests        " << pad("offered", 12) << pad("completed", 12) << pad("failed", 10) << pad("throughput", 16) << "\n";
+  auto request_row = [&](const std::string& label, const Json& o) {
+    out << "  " << pad(label, 14, false) << pad(grouped(o["offered"].get<std::uint64_t>()), 12)
+        << pad(grouped(o["completed"].get<std::uint64_t>()), 12)
+        << pad(grouped(o["failed"]["total"].get<std::uint64_t>()), 10)
+        << pad(fixed(o["throughput_qps"].get<double>(), 1) + " qps", 16) << "\n";
+  };
+  request_row("total", s);
+  if (r["operations"].size() > 1)
+    for (const auto& [name, o] : r["operations"].items()) request_row(name, o);
+  const std::string why = failures(s["failed"]);
+  if (!why.empty()) out << "  failed by cause: " << why << "\n";
+  out << "\n";
+
+  out << "Latency (ms)    " << pad("mean", 10) << pad("p50", 10) << pad("p90", 10) << pad("p99", 10) << pad("p99.9", 10)
+      << pad("max", 10) << "\n";
+  latency_row(out, "end to end", s["latency_ms"]);
+  if (r["operations"].size() > 1)
+    for (const auto& [name, o] : r["operations"].items()) latency_row(out, name, o["latency_ms"]);
+  out << "\n";
+
+  out << "Components      " << pad("type", 15, false) << pad("throughput", 14) << pad("util", 7) << pad("queue mean/max", 16)
+      << pad("latency mean", 14) << pad("p99", 9) << pad("rejected", 10) << "\n";
+  for (const auto& [name, c] : r["components"].items()) {
+    const std::string queue = c["type"] == "service"
+                                  ? fixed(c["queue_length"]["mean"].get<double>(), 1) + " / " +
+                                        grouped(c["queue_length"]["max"].get<std::uint64_t>())
+                                  : "-";
+    out << "  " << pad(name, 14, false) << pad(c["type"].get<std::string>(), 15, false)
+        << pad(fixed(c["throughput_qps"].get<double>(), 1) + " qps", 14) << pad(number_or_dash(c["utilization"], 2), 7)
+        << pad(queue, 16) << pad(sig(c["latency_ms"]["mean"].get<double>()) + " ms", 14)
+        << pad(sig(c["latency_ms"]["p99"].get<double>()), 9) << pad(grouped(c["rejected"].get<std::uint64_t>()), 10) << "\n";
+  }
+  out << "\n";
+  if (r["bottleneck"].is_null()) {
+    out << "Bottleneck: none (no component with workers was busy)\n";
+  } else {
+    const Json& b = r["bottleneck"];
+    out << "Bottleneck: " << b["component"].get<std::string>() << " (utilization " << fixed(b["utilization"].get<double>(), 2)
+        << ", " << fixed(100 * b["compute_share"].get<double>(), 0) << "% of it computing, mean queue "
+        << sig(b["queue_length_mean"].get<double>()) << ")\n";
+  }
+  return out.str();
+}
+
+std::string write_csv(const Json& r, const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(directory, ec);
+  if (ec) return "cannot create directory " + directory + ": " + ec.message();
+
+  auto open = [&](const std::string& name, std::ofstream& file) {
+    file.open(fs::path(directory) / name, std::ios::binary);
+    return static_cast<bool>(file);
+  };
+
+  // Time series: one row per interval; end-to-end columns, then each
+  // component's columns prefixed with its name.
+  {
+    std::ofstream f;
+    if (!open("timeseries.csv", f)) return "cannot write " + directory + "/timeseries.csv";
+    const Json& ts = r["timeseries"];
+    std::vector<std::pair<std::string, const Json*>> columns;
+    for (const auto& [key, value] : ts.items())
+      if (value.is_array()) columns.emplace_back(key, &value);
+    for (const auto& [component, cols] : ts["components"].items())
+      for (const auto& [key, value] : cols.items()) columns.emplace_back(component + "." + key, &value);
+    for (std::size_t i = 0; i < columns.size(); ++i) f << (i ? "," : "") << csv_cell(columns[i].first);
+    f << "\n";
+    const std::size_t rows = ts["t_s"].size();
+    for (std::size_t row = 0; row < rows; ++row) {
+      for (std::size_t i = 0; i < columns.size(); ++i) f << (i ? "," : "") << csv_cell((*columns[i].second)[row]);
+      f << "\n";
+    }
+  }
+  // Components: one row each.
+  {
+    std::ofstream f;
+    if (!open("components.csv", f)) return "cannot write " + directory + "/components.csv";
+    f << "component,type,arrivals,completed,rejected,failed,throughput_qps,utilization,compute_utilization,"
+         "concurrency_mean,queue_length_mean,queue_length_max,waited_fraction,wait_mean_ms,wait_p99_ms,"
+         "latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,latency_max_ms\n";
+    for (const auto& [name, c] : r["components"].items()) {
+      f << csv_cell(name) << "," << csv_cell(c["type"]) << "," << c["arrivals"] << "," << c["completed"] << ","
+        << c["rejected"] << "," << c["failed"] << "," << csv_cell(c["throughput_qps"]) << ","
+        << csv_cell(c["utilization"]) << "," << csv_cell(c["compute_utilization"]) << ","
+        << csv_cell(c["concurrency"]["mean"]) << "," << csv_cell(c["queue_length"]["mean"]) << ","
+        << csv_cell(c["queue_length"]["max"]) << "," << csv_cell(c["waited_fraction"]) << ","
+        << csv_cell(c["wait_ms"]["mean"]) << "," << csv_cell(c["wait_ms"]["p99"]);
+      for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"}) f << "," << csv_cell(c["latency_ms"][k]);
+      f << "\n";
+    }
+  }
+  // Operations: the summary and one row per operation.
+  {
+    std::ofstream f;
+    if (!open("operations.csv", f)) return "cannot write " + directory + "/operations.csv";
+    std::vector<std::string> causes;
+    for (const auto& [cause, _] : r["summary"]["failed"].items()) causes.push_back(cause);
+    f << "operation,offered,completed";
+    for (const auto& c : causes) f << ",failed_" << c;
+    f << ",throughput_qps,success_ratio,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,"
+         "latency_p999_ms,latency_max_ms\n";
+    auto row = [&](const std::string& name, const Json& o) {
+      f << csv_cell(name) << "," << o["offered"] << "," << o["completed"];
+      for (const auto& c : causes) f << "," << o["failed"][c];
+      f << "," << csv_cell(o["throughput_qps"]) << "," << csv_cell(o["success_ratio"]);
+      for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"}) f << "," << csv_cell(o["latency_ms"][k]);
+      f << "\n";
+    };
+    row("(all)", r["summary"]);
+    for (const auto& [name, o] : r["operations"].items()) row(name, o);
+  }
+  return "";
+}
+
+}  // namespace archsim::cli

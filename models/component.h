@@ -1,0 +1,178 @@
+// models/component.h: what every node of a simulated architecture shares.
+//
+// A node is a workload or a component. Nodes talk only through scheduled
+// deliveries over links (send, reply), never by calling each other's
+// handlers, so every hop has a time and a place in the event order.
+// Components count what happens to them in ComponentStats; the results are
+// differences of cumulative counters between two instants (the end of the
+// warm-up and the end of the run, or the ends of a reporting interval).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/network.h"
+#include "models/request.h"
+#include "models/spec.h"
+#include "sim/engine.h"
+#include "sim/histogram.h"
+#include "sim/metrics.h"
+#include "sim/rng.h"
+
+namespace archsim::models {
+
+// Everything a node needs from the run it belongs to.
+struct Context {
+  sim::Engine engine;
+  sim::RandomStreams streams;
+  RequestPool requests;
+  std::vector<std::string> operations;  // index = Request::operation
+  sim::Time warmup_end{};
+  sim::Time end{};
+  std::size_t max_in_flight = 0;
+  std::string overload;  // set when a limit stops the run
+
+  explicit Context(std::uint64_t seed) : streams(seed) {}
+};
+
+// Event kinds every node understands; a node's own timers start at kFirstTimer.
+enum NodeEvent : std::uint32_t { kDeliverRequest = 0, kDeliverReply = 1, kFirstTimer = 2 };
+
+class Node : public sim::EventTarget {
+ public:
+  Node(std::string name, std::uint32_t index, Context& context)
+      : name_(std::move(name)), index_(index), context_(context) {}
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  virtual ~Node() = default;
+
+  const std::string& name() const { return name_; }
+  std::uint32_t index() const { return index_; }
+
+  // A request has arrived here.
+  virtual void on_request(Request& request) = 0;
+  // A call this node made has come back (successful or not).
+  virtual void on_reply(Request& call) = 0;
+  virtual void on_timer(std::uint32_t kind, std::uint64_t data);
+
+  void on_event(std::uint32_t kind, std::uint64_t data) final;
+
+ protected:
+  sim::Time now() const { return context_.engine.now(); }
+  // Sends a request down a link; it arrives after the link's latency.
+  void send(Request& request, Link& link);
+  // Returns a request to its sender over the link it came by.
+  void reply(Request& request);
+  // A new call on behalf of `parent`, to be sent over `link`.
+  Request& make_call(Request& parent, Link& link, std::uint32_t operation);
+
+  std::string name_;
+  std::uint32_t index_;
+  Context& context_;
+};
+
+// Counters of one component (or one replica), cumulative from time zero.
+struct ComponentCounters {
+  std::uint64_t arrivals = 0;     // requests that reached it
+  std::uint64_t rejected = 0;     // turned away without service (queue full)
+  std::uint64_t completed = 0;    // admitted and left (with or without failure)
+  std::uint64_t failed = 0;       // of those, left with a failure from downstream
+  std::uint64_t waited = 0;       // of those, had to queue
+  __int128 residence_ns = 0;      // total time admitted requests spent here
+  __int128 wait_ns = 0;           // total time spent queueing
+};
+
+// One instant's view of a component's cumulative statistics.
+struct Snapshot {
+  sim::Time at{};
+  ComponentCounters counters;
+  __int128 in_system = 0;  // integrals of the time-weighted signals
+  __int128 queue = 0;
+  __int128 busy = 0;
+  __int128 computing = 0;
+};
+
+// A component's figures over a window, from two snapshots.
+struct WindowFigures {
+  double seconds = 0;
+  std::uint64_t arrivals = 0, rejected = 0, completed = 0, failed = 0, waited = 0;
+  double throughput_qps = 0;
+  double mean_in_system = 0;
+  double mean_queue = 0;
+  double mean_busy = 0;
+  double mean_computing = 0;
+  double mean_residence_ms = 0;
+  double mean_wait_ms = 0;
+};
+WindowFigures window_figures(const Snapshot& from, const Snapshot& to);
+
+class ComponentStats {
+ public:
+  ComponentCounters counters;
+  sim::TimeWeighted in_system;  // admitted and not yet left
+  sim::TimeWeighted queue;      // waiting for a worker
+  sim::TimeWeighted busy;       // workers held (computing or waiting on calls)
+  sim::TimeWeighted computing;  // workers computing
+  sim::Histogram residence;     // time admitted requests spent here, measured window
+  sim::Histogram wait;          // time spent queueing, measured window
+
+  Snapshot snapshot(sim::Time now) const;
+  // Starts the measured window: histograms and running maxima start afresh.
+  void begin_window();
+};
+
+// One reporting interval of a component, for the time series.
+struct IntervalRow {
+  double throughput_qps = 0;
+  double utilization = 0;  // NaN where the component has no workers
+  double queue_length_mean = 0;
+  std::int64_t queue_length_max = 0;
+  double concurrency_mean = 0;
+  double latency_mean_ms = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t failed = 0;
+};
+
+class Component : public Node {
+ public:
+  using Node::Node;
+  virtual const char* type() const = 0;
+  // Resolves the names in its configuration into nodes and links.
+  virtual void connect(class Wiring& wiring) = 0;
+  virtual void start() {}
+  // Workers in total (0 when the component has none: utilization is undefined).
+  virtual std::int64_t capacity() const { return 0; }
+
+  const ComponentStats& stats() const { return stats_; }
+  void begin_window(sim::Time now);
+  void close_interval(sim::Time now);
+  const std::vector<IntervalRow>& intervals() const { return intervals_; }
+  const Snapshot& window_start() const { return window_start_; }
+
+  // Extra figures for the results, beside the common ones.
+  virtual spec::Json extra_results(sim::Time now) const;
+  // Called when the measured window begins, for a component's own figures.
+  virtual void on_window_begin(sim::Time) {}
+  virtual void check_invariants() const;
+
+ protected:
+  ComponentStats stats_;
+
+ private:
+  Snapshot window_start_{};
+  Snapshot interval_start_{};
+  std::vector<IntervalRow> intervals_;
+};
+
+// Name resolution while a simulation is built.
+class Wiring {
+ public:
+  virtual ~Wiring() = default;
+  virtual Node& node(const std::string& name) = 0;  // validated to exist
+  virtual Link& link(Node& from, Node& to) = 0;
+  virtual std::uint32_t operation(const std::string& name) = 0;
+};
+
+}  // namespace archsim::models

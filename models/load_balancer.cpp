@@ -1,0 +1,188 @@
+#include "models/load_balancer.h"
+
+#include <cassert>
+
+#include "models/service.h"
+
+namespace archsim::models {
+
+using spec::Json;
+using spec::Spec;
+
+namespace {
+const std::vector<std::string> kPolicies = {"round_robin",       "weighted_round_robin", "random",
+                                            "least_connections", "power_of_two_choices", "hash"};
+}
+
+spec::NodeRef load_balancer_spec() {
+  static const spec::NodeRef node = [] {
+    Spec lb = Spec::object("Spreads requests over the replicas of a service and relays the replies");
+    lb.required("name", Spec::string("Unique name of the component").max_length(100))
+        .required("backend", Spec::reference("The service whose replicas receive the requests", "service").calls())
+        .optional("policy", Spec::enumeration("How a replica is picked for each request", kPolicies).default_value("round_robin"))
+        .optional("weights", Spec::array("Weight of each replica, in replica order (weighted_round_robin only)",
+                                         Spec::integer("Relative share of requests").min(1).max(1'000'000))
+                                 .items(1, 10000))
+        .optional("hash_on", Spec::enumeration("Request attribute hashed to pick a replica (hash only): user_id keeps a user's "
+                                               "session on one replica",
+                                               {"user_id", "key"})
+                                 .default_value("user_id"))
+        .optional("latency", time_distribution_spec(), Json{{"type", "constant"}, {"value_ms", 0}});
+    lb.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
+      const std::string policy = value["policy"].get<std::string>();
+      if (policy == "weighted_round_robin" && !value.contains("weights"))
+        errors.add(path, "policy weighted_round_robin needs weights, one per replica of the backend");
+      if (policy != "weighted_round_robin" && value.contains("weights"))
+        errors.add(path / "weights", "only used by policy weighted_round_robin, but the policy is " + policy);
+    });
+    return lb.build();
+  }();
+  return node;
+}
+
+LoadBalancer::LoadBalancer(const Json& config, std::uint32_t index, Context& context)
+    : Component(config.at("name").get<std::string>(), index, context),
+      backend_name_(config.at("backend").get<std::string>()),
+      hash_on_key_(config.at("hash_on") == "key"),
+      latency_(make_time_distribution(config.at("latency"))),
+      rng_(context.streams.for_component(name_)) {
+  const std::string policy = config.at("policy").get<std::string>();
+  const Policy policies[] = {Policy::RoundRobin,       Policy::WeightedRoundRobin, Policy::Random,
+                             Policy::LeastConnections, Policy::PowerOfTwoChoices,  Policy::Hash};
+  policy_ = Policy::RoundRobin;
+  for (std::size_t i = 0; i < kPolicies.size(); ++i)
+    if (kPolicies[i] == policy) policy_ = policies[i];
+  if (config.contains("weights"))
+    for (const auto& w : config["weights"]) weights_.push_back(w.get<std::int64_t>());
+}
+
+void LoadBalancer::connect(Wiring& wiring) {
+  auto& backend = dynamic_cast<Service&>(wiring.node(backend_name_));
+  link_ = &wiring.link(*this, backend);
+  const auto n = static_cast<std::size_t>(backend.replicas());
+  assert(weights_.empty() || weights_.size() == n);  // checked in validation
+  open_.assign(n, 0);
+  sent_.assign(n, 0);
+  window_sent_.assign(n, 0);
+  current_weight_.assign(n, 0);
+}
+
+std::size_t LoadBalancer::pick(const Request& request) {
+  const std::size_t n = open_.size();
+  switch (policy_) {
+    case Policy::RoundRobin: {
+      const std::size_t i = next_;
+      next_ = next_ + 1 == n ? 0 : next_ + 1;
+      return i;
+    }
+    case Policy::WeightedRoundRobin: {
+      // Smooth weighted round robin: every replica gains its weight, the
+      // richest is picked and pays the total. Spreads picks evenly in time.
+      std::int64_t total = 0;
+      std::size_t best = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        current_weight_[i] += weights_[i];
+        total += weights_[i];
+        if (current_weight_[i] > current_weight_[best]) best = i;
+      }
+      current_weight_[best] -= total;
+      return best;
+    }
+    case Policy::Random:
+      return static_cast<std::size_t>(rng_.below(n));
+    case Policy::LeastConnections: {
+      // Ties go to the first replica at or after the round-robin position,
+      // so an idle pool still shares the work.
+      std::size_t best = next_;
+      for (std::size_t k = 1; k < n; ++k) {
+        const std::size_t i = (next_ + k) % n;
+        if (open_[i] < open_[best]) best = i;
+      }
+      next_ = next_ + 1 == n ? 0 : next_ + 1;
+      return best;
+    }
+    case Policy::PowerOfTwoChoices: {
+      if (n == 1) return 0;
+      const auto a = static_cast<std::size_t>(rng_.below(n));
+      auto b = static_cast<std::size_t>(rng_.below(n - 1));
+      if (b >= a) ++b;  // two distinct replicas
+      return open_[b] < open_[a] ? b : a;
+    }
+    case Policy::Hash:
+      return static_cast<std::size_t>(sim::mix64(hash_on_key_ ? request.key : request.user_id) % n);
+  }
+  return 0;
+}
+
+void LoadBalancer::on_request(Request& request) {
+  ++stats_.counters.arrivals;
+  request.arrived = now();
+  stats_.in_system.add(now(), +1);
+  if (latency_.is_zero()) {
+    forward(request);
+  } else {
+    context_.engine.schedule_in(latency_.draw(rng_), sim::Phase::Departure, this, kForward,
+                                reinterpret_cast<std::uint64_t>(&request));
+  }
+}
+
+void LoadBalancer::on_timer(std::uint32_t kind, std::uint64_t data) {
+  assert(kind == kForward);
+  (void)kind;
+  forward(*reinterpret_cast<Request*>(data));
+}
+
+void LoadBalancer::forward(Request& request) {
+  const std::size_t i = pick(request);
+  Request& call = make_call(request, *link_, request.operation);
+  call.instance = static_cast<std::int32_t>(i);
+  call.scratch = i;
+  ++open_[i];
+  ++sent_[i];
+  send(call, *link_);
+}
+
+void LoadBalancer::on_reply(Request& call) {
+  Request& request = *call.parent;
+  --open_[call.scratch];
+  if (call.failure != Failure::None && request.failure == Failure::None) {
+    request.failure = call.failure;
+    request.failed_at = call.failed_at;
+  }
+  context_.requests.release(call);
+  stats_.in_system.add(now(), -1);
+  ++stats_.counters.completed;
+  if (request.failure != Failure::None) ++stats_.counters.failed;
+  const sim::Time residence = now() - request.arrived;
+  stats_.counters.residence_ns += residence.ns;
+  stats_.residence.record(residence.ns);
+  reply(request);
+}
+
+void LoadBalancer::on_window_begin(sim::Time) { window_sent_ = sent_; }
+
+Json LoadBalancer::extra_results(sim::Time now) const {
+  Json out = Json::object();
+  out["policy"] = kPolicies[static_cast<std::size_t>(policy_)];
+  out["backend"] = backend_name_;
+  const double seconds = (now - window_start().at).to_s();
+  Json shares = Json::array();
+  for (std::size_t i = 0; i < sent_.size(); ++i)
+    shares.push_back(seconds > 0 ? static_cast<double>(sent_[i] - window_sent_[i]) / seconds : 0.0);
+  out["sent_qps_by_replica"] = shares;
+  return out;
+}
+
+void LoadBalancer::check_invariants() const {
+  Component::check_invariants();
+  std::int64_t open = 0;
+  for (auto o : open_) {
+    assert(o >= 0);
+    open += o;
+  }
+  // Every request inside is either waiting out the processing delay or open at a replica.
+  assert(open <= stats_.in_system.value());
+  (void)open;
+}
+
+}  // namespace archsim::models

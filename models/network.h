@@ -1,0 +1,45 @@
+// models/network.h: links between nodes. Every message between two nodes
+// travels a link and arrives after the link's one-way latency; a reply returns
+// over the link its request came by. Each link draws from its own random
+// stream, named after its ends, so links do not disturb components' draws.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/params.h"
+#include "models/spec.h"
+#include "sim/rng.h"
+
+namespace archsim::models {
+
+class Node;
+
+struct Link {
+  Node* from = nullptr;
+  Node* to = nullptr;
+  Delay latency;
+  sim::Rng rng;
+  sim::Time draw() { return latency.draw(rng); }
+};
+
+// `network` and `links` of a scenario.
+spec::NodeRef network_spec();
+spec::NodeRef links_spec();
+
+class Network {
+ public:
+  Network(const spec::Json& network, const spec::Json& links, const sim::RandomStreams& streams);
+  // The link from one node to another, made on first use; stable address.
+  Link& link(Node& from, Node& to);
+  std::size_t size() const { return links_.size(); }
+
+ private:
+  spec::Json default_latency_;
+  spec::Json overrides_;
+  const sim::RandomStreams& streams_;
+  std::vector<std::unique_ptr<Link>> links_;
+};
+
+}  // namespace archsim::models

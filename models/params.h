@@ -1,0 +1,65 @@
+// models/params.h: declarations shared by several models: time distributions
+// (in milliseconds) and popularity over a population of keys or users.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "models/spec.h"
+#include "sim/distribution.h"
+#include "sim/rng.h"
+#include "sim/time.h"
+#include "sim/zipf.h"
+
+namespace archsim::models {
+
+// `{"type": "exponential", "mean_ms": 5}` and the other forms; see docs.
+spec::NodeRef time_distribution_spec();
+// Builds a validated time distribution; values are in milliseconds.
+sim::Distribution make_time_distribution(const spec::Json& value);
+
+// A time distribution ready to draw nanoseconds from.
+class Delay {
+ public:
+  Delay() = default;
+  explicit Delay(sim::Distribution distribution);
+  sim::Time draw(sim::Rng& rng) const {
+    if (constant_) return fixed_;
+    const double ms = distribution_->sample(rng);
+    return sim::Time::from_ms(ms < 0 ? 0 : ms);
+  }
+  bool is_zero() const { return constant_ && fixed_.ns == 0; }
+  double mean_ms() const { return distribution_ ? distribution_->mean() : 0; }
+
+ private:
+  std::shared_ptr<const sim::Distribution> distribution_;
+  bool constant_ = true;
+  sim::Time fixed_{};
+};
+
+// `{"count": 1000000, "popularity": {"type": "zipf", "exponent": 1.0}}`.
+spec::NodeRef population_spec(const char* what, std::int64_t default_count);
+
+// Draws members of a population: 0 is the most popular under Zipf.
+class Population {
+ public:
+  Population() = default;
+  explicit Population(const spec::Json& value);
+  std::uint64_t draw(sim::Rng& rng) const {
+    if (zipf_) return zipf_->sample(rng) - 1;
+    return rng.below(count_);
+  }
+  std::uint64_t count() const { return count_; }
+
+ private:
+  std::uint64_t count_ = 1;
+  std::shared_ptr<const sim::Zipf> zipf_;
+};
+
+// Largest values accepted anywhere, so that no input runs the simulator out of
+// memory or time silently.
+inline constexpr double kMaxMilliseconds = 86'400'000.0;  // a day
+inline constexpr double kMaxRateQps = 1e9;
+inline constexpr double kMaxPopulation = 1e12;
+
+}  // namespace archsim::models

@@ -1,0 +1,309 @@
+#include "models/scenario.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "models/network.h"
+#include "models/registry.h"
+#include "models/workload.h"
+#include "sim/time.h"
+
+namespace archsim::models {
+
+using spec::Json;
+using spec::Spec;
+
+spec::NodeRef scenario_spec() {
+  static const spec::NodeRef node = [] {
+    Spec components = Spec::variant("A part of the architecture", "type");
+    components.named("component");
+    for (const auto& type : component_types()) {
+      // The variant keeps its own doc line: the registry's summary.
+      auto copy = std::make_shared<spec::Node>(*type.spec);
+      copy->doc = type.summary;
+      components.alternative(type.name, copy);
+    }
+
+    Spec limits = Spec::object("Bounds that stop a run that would not end or would exhaust memory");
+    limits
+        .optional("max_events", Spec::integer("Events processed before the run stops").min(1).max(1e15).default_value(
+                                    static_cast<std::int64_t>(10'000'000'000)))
+        .optional("max_in_flight", Spec::integer("Requests alive at once before the run stops (each takes memory)")
+                                       .min(1)
+                                       .max(100'000'000)
+                                       .default_value(1'000'000));
+
+    Spec scenario = Spec::object("An archsim scenario: the architecture, its traffic and how long to run it");
+    scenario.optional("name", Spec::string("Name of the scenario, shown in reports").max_length(200))
+        .optional("description", Spec::string("What the scenario shows").max_length(100000))
+        .optional("seed", Spec::integer("Seed of every random stream; the same seed gives the same results")
+                              .min(0)
+                              .max(9007199254740991.0)
+                              .default_value(1))
+        .optional("duration_s", Spec::number("Simulated time to run").unit("s").greater_than(0).max(sim::kMaxTimeSeconds).default_value(60))
+        .optional("warmup_s", Spec::number("Initial time whose samples are discarded from the summary")
+                                  .unit("s")
+                                  .min(0)
+                                  .max(sim::kMaxTimeSeconds)
+                                  .default_value(0))
+        .optional("report_interval_s", Spec::number("Length of each interval of the time series").unit("s").greater_than(0).max(sim::kMaxTimeSeconds).default_value(1))
+        .optional("network", network_spec(), Json{{"hop_latency", {{"type", "constant"}, {"value_ms", 0}}}})
+        .optional("links", links_spec(), Json::array())
+        .required("workloads", Spec::array("Clients sending requests", workload_spec()).items(1, 10000))
+        .required("components", Spec::array("The architecture's components", components).items(1, 10000))
+        .optional("limits", limits, Json{{"max_events", static_cast<std::int64_t>(10'000'000'000)}, {"max_in_flight", 1'000'000}});
+    scenario.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
+      const double duration = v["duration_s"].get<double>();
+      if (v["warmup_s"].get<double>() >= duration)
+        errors.add(path / "warmup_s", "must be shorter than duration_s (" + v["duration_s"].dump() + "), got " + v["warmup_s"].dump());
+      const double intervals = duration / v["report_interval_s"].get<double>();
+      if (intervals > 1e6)
+        errors.add(path / "report_interval_s", "gives " + std::to_string(static_cast<long long>(intervals)) +
+                                                   " intervals over duration_s; at most 1000000 are kept");
+      if (duration * 1e9 != std::floor(duration * 1e9) && duration < 1e-9)
+        errors.add(path / "duration_s", "must be at least one nanosecond");
+    });
+    return scenario.build();
+  }();
+  return node;
+}
+
+namespace {
+
+// Which node a path belongs to: ("components", 2) for `components[2].x`.
+std::pair<std::string, std::size_t> owner_of(const std::string& path) {
+  for (const char* list : {"components[", "workloads["}) {
+    const std::string prefix = list;
+    if (path.rfind(prefix, 0) == 0) {
+      const auto close = path.find(']');
+      return {prefix.substr(0, prefix.size() - 1), std::stoul(path.substr(prefix.size(), close - prefix.size()))};
+    }
+  }
+  return {"", 0};
+}
+
+struct NodeInfo {
+  std::string list;  // "components" or "workloads"
+  std::size_t index = 0;
+  std::string type;  // component type, or "workload"
+  spec::Path path() const { return spec::Path() / list; }
+};
+
+std::string join_cycle(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? " → " : "") + names[i];
+  return out;
+}
+
+void check_cross_references(const Json& config, const std::vector<spec::ReferenceUse>& refs,
+                            std::vector<std::string>& operations, spec::Errors& errors) {
+  std::map<std::string, NodeInfo> nodes;
+  std::vector<std::string> node_names, component_names, service_names;
+  auto add_node = [&](const std::string& list, std::size_t i, const std::string& name, const std::string& type) {
+    const spec::Path path = (spec::Path() / list)[i] / "name";
+    auto it = nodes.find(name);
+    if (it != nodes.end()) {
+      errors.add(path, "\"" + name + "\" is already the name of " + it->second.list + "[" +
+                           std::to_string(it->second.index) + "]; names must be unique");
+      return;
+    }
+    nodes[name] = {list, i, type};
+    node_names.push_back(name);
+    if (list == "components") component_names.push_back(name);
+    if (type == "service") service_names.push_back(name);
+  };
+  for (std::size_t i = 0; i < config["workloads"].size(); ++i)
+    add_node("workloads", i, config["workloads"][i]["name"].get<std::string>(), "workload");
+  for (std::size_t i = 0; i < config["components"].size(); ++i)
+    add_node("components", i, config["components"][i]["name"].get<std::string>(),
+             config["components"][i]["type"].get<std::string>());
+
+  // Every name used must resolve to a node of the right kind.
+  bool unresolved = false;
+  std::map<std::string, std::vector<std::string>> calls;  // call graph between components
+  for (const auto& ref : refs) {
+    if (ref.target_kind == "operation") continue;
+    const std::vector<std::string>& candidates =
+        ref.target_kind == "service" ? service_names : ref.target_kind == "component" ? component_names : node_names;
+    auto it = nodes.find(ref.name);
+    if (it == nodes.end()) {
+      const std::string noun = ref.target_kind == "node" ? "workload or component" : ref.target_kind;
+      errors.add(ref.path, "no " + noun + " named \"" + ref.name + "\"" + spec::did_you_mean_suffix(ref.name, candidates));
+      unresolved = true;
+      continue;
+    }
+    if (ref.target_kind == "component" && it->second.list != "components") {
+      errors.add(ref.path, "\"" + ref.name + "\" is a workload; requests go to components");
+      unresolved = true;
+      continue;
+    }
+    if (ref.target_kind == "service" && it->second.type != "service") {
+      errors.add(ref.path, "\"" + ref.name + "\" is a " + it->second.type + "; it must be a service");
+      unresolved = true;
+      continue;
+    }
+    const auto [list, index] = owner_of(ref.path);
+    if (ref.is_call && list == "components") {
+      const std::string from = config["components"][index]["name"].get<std::string>();
+      auto& edges = calls[from];
+      if (std::find(edges.begin(), edges.end(), ref.name) == edges.end()) edges.push_back(ref.name);
+    }
+  }
+  if (unresolved) return;
+
+  // A load balancer's weights must match its backend's replicas.
+  for (std::size_t i = 0; i < config["components"].size(); ++i) {
+    const Json& c = config["components"][i];
+    if (c["type"] != "load_balancer" || !c.contains("weights")) continue;
+    const Json& backend = config["components"][nodes[c["backend"].get<std::string>()].index];
+    const auto replicas = backend["replicas"].get<std::size_t>();
+    if (c["weights"].size() != replicas)
+      errors.add((spec::Path() / "components")[i] / "weights",
+                 "has " + std::to_string(c["weights"].size()) + " weights but backend \"" + backend["name"].get<std::string>() +
+                     "\" has " + std::to_string(replicas) + " replicas");
+  }
+
+  // No cycle of calls: a request would never finish (or hold workers for ever).
+  {
+    std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+    std::vector<std::string> stack;
+    bool reported = false;
+    std::function<void(const std::string&)> visit = [&](const std::string& name) {
+      state[name] = 1;
+      stack.push_back(name);
+      for (const auto& next : calls[name]) {
+        if (reported) break;
+        if (state[next] == 1) {
+          std::vector<std::string> cycle(std::find(stack.begin(), stack.end(), next), stack.end());
+          cycle.push_back(next);
+          const NodeInfo& info = nodes[cycle.front()];
+          errors.add((spec::Path() / "components")[info.index],
+                     "synchronous call cycle: " + join_cycle(cycle) + "; a request would wait on itself");
+          reported = true;
+        } else if (state[next] == 0) {
+          visit(next);
+        }
+      }
+      stack.pop_back();
+      state[name] = 2;
+    };
+    for (const auto& name : component_names)
+      if (state[name] == 0 && !reported) visit(name);
+    if (reported) return;
+  }
+
+  // Follow every operation from the workloads through the components: each
+  // component reached must be able to serve what reaches it.
+  std::set<std::pair<std::string, std::string>> seen;
+  std::deque<std::tuple<std::string, std::string, std::string>> work;  // (component, operation, who sends it)
+  auto use_operation = [&](const std::string& op) {
+    if (std::find(operations.begin(), operations.end(), op) == operations.end()) operations.push_back(op);
+  };
+  for (const auto& w : config["workloads"])
+    for (const auto& op : w["operations"]) {
+      use_operation(op["name"].get<std::string>());
+      work.emplace_back(w["target"].get<std::string>(), op["name"].get<std::string>(), "workload \"" + w["name"].get<std::string>() + "\"");
+    }
+  while (!work.empty()) {
+    auto [target, op, sender] = work.front();
+    work.pop_front();
+    if (!seen.insert({target, op}).second) continue;
+    use_operation(op);
+    const NodeInfo& info = nodes[target];
+    const Json& c = config["components"][info.index];
+    std::vector<Outflow> out;
+    if (!find_component_type(info.type)->route(c, op, out)) {
+      errors.add((spec::Path() / "components")[info.index],
+                 "operation \"" + op + "\" reaches " + info.type + " \"" + target + "\" (from " + sender +
+                     ") but it has no handler for it and no service_time");
+      continue;
+    }
+    for (auto& o : out) work.emplace_back(o.target, o.operation, info.type + " \"" + target + "\"");
+  }
+  // Handlers for operations that nothing sends are most likely typos.
+  for (const auto& ref : refs) {
+    if (ref.target_kind != "operation") continue;
+    if (std::find(operations.begin(), operations.end(), ref.name) == operations.end())
+      errors.add(ref.path, "no request with operation \"" + ref.name + "\" is ever sent" +
+                               spec::did_you_mean_suffix(ref.name, operations));
+  }
+  // Operations named only in calls that never run still get an index.
+  for (const auto& c : config["components"]) {
+    std::function<void(const Json&)> scan = [&](const Json& v) {
+      if (v.is_object()) {
+        if ((v.contains("call") || v.contains("forward")) && v.contains("operation") && v["operation"].is_string())
+          use_operation(v["operation"].get<std::string>());
+        for (const auto& [_, x] : v.items()) scan(x);
+      } else if (v.is_array()) {
+        for (const auto& x : v) scan(x);
+      }
+    };
+    if (c.contains("handlers")) scan(c["handlers"]);
+  }
+}
+
+// The deepest nesting of arrays and objects in JSON text, without parsing it.
+int nesting_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}') --depth;
+  }
+  return deepest;
+}
+
+}  // namespace
+
+std::optional<Scenario> validate_scenario(const Json& input, spec::Errors& errors) {
+  std::vector<spec::ReferenceUse> refs;
+  Json config = spec::normalize(input, *scenario_spec(), spec::Path(), errors, refs);
+  if (!errors.empty()) return std::nullopt;
+  if (!config.contains("name")) config["name"] = "scenario";
+  Scenario scenario;
+  check_cross_references(config, refs, scenario.operations, errors);
+  if (!errors.empty()) return std::nullopt;
+  scenario.config = std::move(config);
+  return scenario;
+}
+
+std::optional<Scenario> load_scenario(std::string_view text, const std::vector<std::string>& overrides,
+                                      spec::Errors& errors) {
+  if (text.size() > kMaxScenarioBytes) {
+    errors.add(spec::Path(), "is " + std::to_string(text.size()) + " bytes; scenarios are limited to " +
+                                 std::to_string(kMaxScenarioBytes) + " bytes");
+    return std::nullopt;
+  }
+  if (nesting_depth(text) > kMaxNesting) {
+    errors.add(spec::Path(), "nests arrays and objects more than " + std::to_string(kMaxNesting) + " deep");
+    return std::nullopt;
+  }
+  Json input;
+  try {
+    input = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    std::string message = e.what();
+    const auto bracket = message.find("] ");
+    if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) message = message.substr(bracket + 2);
+    errors.add(spec::Path(), "not valid JSON: " + message);
+    return std::nullopt;
+  }
+  for (const auto& assignment : overrides) {
+    const std::string problem = spec::apply_override(input, assignment);
+    if (!problem.empty()) errors.add("--set " + assignment, problem);
+  }
+  if (!errors.empty()) return std::nullopt;
+  return validate_scenario(input, errors);
+}
+
+}  // namespace archsim::models

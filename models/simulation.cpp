@@ -1,0 +1,109 @@
+#include "models/simulation.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "models/registry.h"
+
+namespace archsim::models {
+
+using spec::Json;
+
+namespace {
+enum Boundary : std::uint32_t { kWarmupEnd = 0, kIntervalEnd = 1 };
+}
+
+Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
+    : config_(scenario.config),
+      context_(options.seed.value_or(scenario.config.at("seed").get<std::uint64_t>())) {
+  if (options.seed) config_["seed"] = *options.seed;
+  if (options.duration_s) config_["duration_s"] = *options.duration_s;
+  context_.operations = scenario.operations;
+  context_.end = sim::Time::from_s(config_.at("duration_s").get<double>());
+  context_.warmup_end = sim::Time::from_s(config_.at("warmup_s").get<double>());
+  if (context_.warmup_end >= context_.end) context_.warmup_end = sim::Time::zero();
+  interval_ = sim::Time::from_s(config_.at("report_interval_s").get<double>());
+  if (interval_.ns <= 0) interval_ = sim::Time::from_ns(1);
+  max_events_ = config_.at("limits").at("max_events").get<std::uint64_t>();
+  context_.max_in_flight = config_.at("limits").at("max_in_flight").get<std::size_t>();
+
+  network_ = std::make_unique<Network>(config_.at("network"), config_.at("links"), context_.streams);
+  recorder_ = std::make_unique<Recorder>(context_.operations.size(), config_.at("workloads").size());
+  std::uint32_t index = 0;
+  for (std::size_t i = 0; i < config_.at("workloads").size(); ++i)
+    workloads_.push_back(std::make_unique<Workload>(config_["workloads"][i], index++, static_cast<std::uint32_t>(i),
+                                                    context_, *recorder_));
+  for (const auto& c : config_.at("components"))
+    components_.push_back(find_component_type(c.at("type").get<std::string>())->make(c, index++, context_));
+  for (auto& c : components_) c->connect(*this);
+  for (auto& w : workloads_) w->connect(*this);
+}
+
+Simulation::~Simulation() = default;
+
+Node& Simulation::node(const std::string& name) {
+  for (auto& c : components_)
+    if (c->name() == name) return *c;
+  for (auto& w : workloads_)
+    if (w->name() == name) return *w;
+  assert(false && "names are resolved in validation");
+  std::abort();
+}
+
+Link& Simulation::link(Node& from, Node& to) { return network_->link(from, to); }
+
+std::uint32_t Simulation::operation(const std::string& name) {
+  auto it = std::find(context_.operations.begin(), context_.operations.end(), name);
+  assert(it != context_.operations.end());
+  return static_cast<std::uint32_t>(it - context_.operations.begin());
+}
+
+void Simulation::on_event(std::uint32_t kind, std::uint64_t) {
+  const sim::Time now = context_.engine.now();
+  if (kind == kWarmupEnd) {
+    recorder_->begin_window(now);
+    for (auto& c : components_) c->begin_window(now);
+    window_open_ = true;
+    return;
+  }
+  close_interval();
+  const sim::Time next = std::min(now + interval_, context_.end);
+  if (next < context_.end) context_.engine.schedule(next, sim::Phase::Boundary, this, kIntervalEnd);
+}
+
+void Simulation::close_interval() {
+  const sim::Time now = context_.engine.now();
+  // An interval counts as measured when it lies after the warm-up.
+  recorder_->close_interval(now, window_open_ && now > context_.warmup_end);
+  for (auto& c : components_) c->close_interval(now);
+  interval_ends_s_.push_back(now.to_s());
+  check_invariants();
+}
+
+void Simulation::check_invariants() const {
+  for (const auto& c : components_) c->check_invariants();
+}
+
+void Simulation::run() {
+  sim::Engine& engine = context_.engine;
+  if (context_.warmup_end.ns == 0) {
+    on_event(kWarmupEnd, 0);
+  } else {
+    engine.schedule(context_.warmup_end, sim::Phase::Boundary, this, kWarmupEnd);
+  }
+  if (interval_ < context_.end) engine.schedule(interval_, sim::Phase::Boundary, this, kIntervalEnd);
+  for (auto& c : components_) c->start();
+  for (auto& w : workloads_) w->start();
+
+  stop_reason_ = engine.run_until(context_.end, max_events_);
+  if (stop_reason_ == sim::StopReason::EventBudget)
+    stop_problem_ = "stopped after " + std::to_string(max_events_) + " events (limits.max_events)";
+  else if (stop_reason_ == sim::StopReason::Stopped)
+    stop_problem_ = context_.overload;
+  if (!stop_problem_.empty()) stop_problem_ = "at " + std::to_string(engine.now().to_s()) + " s: " + stop_problem_;
+  // The last interval ends with the run (it may be shorter than the others).
+  if (!window_open_) on_event(kWarmupEnd, 0);
+  if (interval_ends_s_.empty() || interval_ends_s_.back() < engine.now().to_s()) close_interval();
+}
+
+}  // namespace archsim::models

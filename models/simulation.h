@@ -1,0 +1,66 @@
+// models/simulation.h: one run of a validated scenario: builds the nodes,
+// wires them, runs the engine, and produces the results document.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/component.h"
+#include "models/recorder.h"
+#include "models/scenario.h"
+#include "models/workload.h"
+
+namespace archsim::models {
+
+// Version of the results document; bump on any incompatible change.
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;
+  std::optional<double> duration_s;
+};
+
+class Simulation final : private Wiring, private sim::EventTarget {
+ public:
+  Simulation(const Scenario& scenario, const RunOptions& options);
+  ~Simulation();
+
+  // Runs to the end (or until a limit stops it).
+  void run();
+
+  // The results document (docs/results-format.md). Deterministic: no wall
+  // clock, no addresses, fixed order.
+  spec::Json results() const;
+
+  std::uint64_t events() const { return context_.engine.events_processed(); }
+  std::uint64_t seed() const { return context_.streams.seed(); }
+  const std::string& stop_problem() const { return stop_problem_; }
+  std::size_t peak_requests_in_flight() const { return context_.requests.peak(); }
+
+ private:
+  // Wiring
+  Node& node(const std::string& name) override;
+  Link& link(Node& from, Node& to) override;
+  std::uint32_t operation(const std::string& name) override;
+  // Boundaries of intervals and of the warm-up.
+  void on_event(std::uint32_t kind, std::uint64_t data) override;
+  void close_interval();
+  void check_invariants() const;
+
+  spec::Json config_;
+  Context context_;
+  sim::Time interval_{};
+  std::uint64_t max_events_ = 0;
+  std::vector<std::unique_ptr<Workload>> workloads_;
+  std::vector<std::unique_ptr<Component>> components_;
+  std::unique_ptr<Network> network_;
+  std::unique_ptr<Recorder> recorder_;
+  std::vector<double> interval_ends_s_;
+  sim::StopReason stop_reason_ = sim::StopReason::Drained;
+  std::string stop_problem_;
+  bool window_open_ = false;
+};
+
+}  // namespace archsim::models

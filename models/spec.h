@@ -1,0 +1,175 @@
+// models/spec.h: parameter declarations for the scenario format.
+//
+// Every parameter of a scenario is declared once, as a node of a tree: name,
+// type, unit, range, default and one line of meaning. The same tree drives
+// validation (every error at once, with its JSON path), the defaults that a
+// validated scenario is completed with, `--set`, the reference tables in docs/,
+// `archsim describe` and the JSON Schema for editors. Nothing else may decide
+// what a valid scenario is, except the cross-reference checks that need the
+// whole file (names, calls, cycles), which live in scenario.cpp.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace archsim::spec {
+
+// Scenario text keeps the order of its keys, so errors and normalized output
+// follow the file.
+using Json = nlohmann::ordered_json;
+
+// A JSON path as written in messages: `components[2].workers`.
+class Path {
+ public:
+  Path() = default;
+  Path operator/(std::string_view key) const;
+  Path operator[](std::size_t index) const;
+  const std::string& str() const { return text_; }
+  bool empty() const { return text_.empty(); }
+
+ private:
+  std::string text_;
+};
+
+struct Error {
+  std::string path;
+  std::string message;
+};
+
+class Errors {
+ public:
+  void add(const Path& path, std::string message) { list_.push_back({path.str(), std::move(message)}); }
+  void add(std::string path, std::string message) { list_.push_back({std::move(path), std::move(message)}); }
+  bool empty() const { return list_.empty(); }
+  std::size_t size() const { return list_.size(); }
+  const std::vector<Error>& list() const { return list_; }
+  // One line per error: `file: path: message` (`file: message` at the root).
+  std::string format(std::string_view file) const;
+
+ private:
+  std::vector<Error> list_;
+};
+
+// The closest candidate by edit distance, if close enough to be a likely typo.
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+// ` did you mean "x"?` or empty.
+std::string did_you_mean_suffix(std::string_view word, const std::vector<std::string>& candidates);
+
+enum class Kind { Integer, Number, Boolean, String, Enum, Reference, Object, Array, Map, Variant };
+
+// A name used in the scenario that must resolve against another part of it.
+struct ReferenceUse {
+  std::string path;
+  std::string target_kind;  // "node" (component or workload), "component", "service", "operation"
+  std::string name;
+  bool is_call = false;     // an edge of the call graph (checked for cycles)
+};
+
+struct Node;
+using NodeRef = std::shared_ptr<const Node>;
+using Check = std::function<void(const Json& value, const Path& path, Errors& errors)>;
+
+struct Field {
+  std::string name;
+  NodeRef node;
+  bool required = false;
+  Json default_value;  // overrides the node's own default, for shared nodes
+  const Json& effective_default() const;
+};
+
+struct Node {
+  Kind kind = Kind::Object;
+  std::string doc;          // one line of meaning
+  std::string unit;         // "ms", "s", "qps", ... or empty
+  std::string type_name;    // a named type ("distribution") documented once, referenced elsewhere
+  std::optional<double> minimum;
+  bool exclusive_minimum = false;
+  std::optional<double> maximum;
+  Json default_value;       // null: no default
+  std::vector<std::string> choices;        // Enum
+  std::string reference_kind;              // Reference (and Map keys, when set)
+  bool is_call = false;                    // Reference: an edge of the call graph
+  std::vector<Field> fields;               // Object
+  NodeRef item;                            // Array item, Map value
+  std::size_t min_items = 0;
+  std::size_t max_items = std::numeric_limits<std::size_t>::max();
+  std::size_t max_length = 256;            // String, Reference, Map keys
+  std::string tag;                         // Variant: discriminating key, or "" to pick by key presence
+  std::vector<std::pair<std::string, NodeRef>> variants;
+  std::vector<Check> checks;               // cross-field rules, run when the fields are valid
+};
+
+inline const Json& Field::effective_default() const {
+  return default_value.is_null() ? node->default_value : default_value;
+}
+
+// Fluent construction of a node. Copies share the node until build().
+class Spec {
+ public:
+  static Spec integer(std::string doc);
+  static Spec number(std::string doc);
+  static Spec boolean(std::string doc);
+  static Spec string(std::string doc);
+  static Spec enumeration(std::string doc, std::vector<std::string> choices);
+  static Spec reference(std::string doc, std::string target_kind);
+  static Spec object(std::string doc);
+  static Spec array(std::string doc, NodeRef item);
+  static Spec map(std::string doc, NodeRef value);
+  // A tagged union: the value of `tag` ("type") picks the variant; an empty
+  // tag picks the variant whose name is present as a key.
+  static Spec variant(std::string doc, std::string tag);
+
+  Spec& unit(std::string unit);
+  Spec& min(double value);
+  Spec& greater_than(double value);
+  Spec& max(double value);
+  Spec& default_value(Json value);
+  Spec& required(std::string name, NodeRef node);
+  Spec& optional(std::string name, NodeRef node, Json default_value = nullptr);
+  Spec& alternative(std::string name, NodeRef node);
+  Spec& items(std::size_t min, std::size_t max);
+  Spec& max_length(std::size_t n);
+  Spec& calls();
+  Spec& keys_reference(std::string target_kind);
+  Spec& named(std::string type_name);
+  Spec& check(Check rule);
+
+  NodeRef build() const { return node_; }
+  operator NodeRef() const { return node_; }
+
+ private:
+  explicit Spec(Kind kind, std::string doc);
+  std::shared_ptr<Node> node_;
+};
+
+// Validates `input` against `node`, returning it completed with defaults (in
+// declaration order). Every problem is added to `errors`; names that must
+// resolve elsewhere are appended to `references`.
+Json normalize(const Json& input, const Node& node, const Path& path, Errors& errors,
+               std::vector<ReferenceUse>& references);
+
+// A JSON Schema (draft-07) of the tree; named types go to "definitions".
+Json json_schema(const Node& root, std::string_view title);
+
+// Markdown reference: one table per object, named types once.
+std::string markdown_reference(const Node& node, std::string_view heading, int level);
+
+// A short human description of a node's type: `integer ≥ 1`, `one of a, b`.
+std::string type_summary(const Node& node);
+
+// Applies `path=value` to a scenario before validation. The path uses the
+// syntax of error messages (`components[2].workers`); an array of named
+// objects may also be indexed by name (`components.web.workers`). The value is
+// read as JSON, or taken as a string when it is not JSON. Returns an error
+// message, or empty on success.
+std::string apply_override(Json& scenario, std::string_view assignment);
+
+}  // namespace archsim::spec

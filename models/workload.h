@@ -1,0 +1,75 @@
+// models/workload.h: clients that send requests into the architecture.
+//
+// Open loop: requests arrive by a Poisson process, at constant intervals, or
+// by a Poisson process whose rate follows a schedule (ramps, spikes, daily
+// curves), whatever the system's state. Closed loop: a fixed number of users,
+// each sending one request, waiting for the reply, thinking, and sending the
+// next. Each request draws its operation from a weighted mix, and its user and
+// key from their populations. With a timeout the client gives up waiting
+// (failure "timeout"); the work already started downstream goes on, and the
+// late reply is dropped.
+//
+// Not modelled here: client-side retries, connection set-up costs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/component.h"
+#include "models/params.h"
+#include "models/recorder.h"
+
+namespace archsim::models {
+
+spec::NodeRef workload_spec();
+
+class Workload final : public Node {
+ public:
+  Workload(const spec::Json& config, std::uint32_t index, std::uint32_t workload_index, Context& context,
+           Recorder& recorder);
+
+  void connect(Wiring& wiring);
+  void start();
+  void on_request(Request& request) override;
+  void on_reply(Request& request) override;
+  void on_timer(std::uint32_t kind, std::uint64_t data) override;
+
+  const std::string& target() const { return target_name_; }
+  bool closed_loop() const { return process_ == Process::Closed; }
+
+ private:
+  enum Timer : std::uint32_t { kArrival = kFirstTimer, kTimeout };
+  enum class Process { Poisson, Constant, Schedule, Closed };
+  struct Point {
+    double at_s;
+    double rate_qps;
+  };
+
+  void send_request(std::uint64_t user);
+  void done(Request& request);
+  // The time of the next open-loop arrival after `from`, or Time::max().
+  sim::Time next_arrival(sim::Time from);
+  double schedule_rate(double t_s, std::size_t& segment) const;
+
+  std::uint32_t workload_index_;
+  Recorder& recorder_;
+  std::string target_name_;
+  Link* link_ = nullptr;
+  Process process_ = Process::Poisson;
+  double rate_qps_ = 0;
+  std::vector<Point> points_;
+  bool linear_ = false;
+  double period_s_ = 0;  // 0: the last rate holds for ever
+  std::int64_t concurrency_ = 0;
+  Delay think_time_;
+  std::vector<std::string> operation_names_;
+  std::vector<std::uint32_t> operations_;
+  std::vector<double> cumulative_weight_;
+  Population users_;
+  Population keys_;
+  sim::Time timeout_{};
+  bool has_timeout_ = false;
+  sim::Rng rng_;
+};
+
+}  // namespace archsim::models

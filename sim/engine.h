@@ -1,0 +1,50 @@
+// sim/engine.h: the event loop. It owns simulated time and the pending-event
+// set, and knows nothing of what the events mean.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/event_queue.h"
+#include "sim/time.h"
+
+namespace archsim::sim {
+
+enum class StopReason {
+  Drained,      // no event left
+  TimeLimit,    // the next event is at or after the end time
+  EventBudget,  // the budget of events ran out
+  Stopped,      // stop() was called from an event
+};
+
+const char* to_string(StopReason reason);
+
+class Engine {
+ public:
+  Time now() const { return now_; }
+
+  // Schedules an event at an absolute time, which must not be in the past.
+  EventHandle schedule(Time at, Phase phase, EventTarget* target, std::uint32_t kind,
+                       std::uint64_t data = 0);
+  EventHandle schedule_in(Time delay, Phase phase, EventTarget* target, std::uint32_t kind,
+                          std::uint64_t data = 0) {
+    return schedule(now_ + delay, phase, target, kind, data);
+  }
+  bool cancel(EventHandle handle) { return queue_.cancel(handle); }
+
+  // Runs every event with time < end, at most max_events of them, then moves
+  // the clock to end (unless stopped early by the budget or stop()).
+  StopReason run_until(Time end, std::uint64_t max_events);
+  void stop() { stop_requested_ = true; }
+
+  std::uint64_t events_processed() const { return processed_; }
+  std::size_t pending() const { return queue_.size(); }
+  void reserve(std::size_t n) { queue_.reserve(n); }
+
+ private:
+  EventQueue queue_;
+  Time now_{};
+  std::uint64_t processed_ = 0;
+  bool stop_requested_ = false;
+};
+
+}  // namespace archsim::sim

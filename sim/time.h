@@ -1,0 +1,39 @@
+// sim/time.h: simulated time. Integer nanoseconds only, so that sums of times
+// are exact and results do not depend on the order of floating-point rounding.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace archsim::sim {
+
+struct Time {
+  std::int64_t ns = 0;
+
+  static constexpr Time zero() { return Time{0}; }
+  static constexpr Time max() { return Time{std::numeric_limits<std::int64_t>::max()}; }
+  static constexpr Time from_ns(std::int64_t ns) { return Time{ns}; }
+
+  // Converts a non-negative duration in milliseconds or seconds to the nearest
+  // nanosecond. Callers validate the range first (see kMaxTimeSeconds).
+  static Time from_ms(double ms) { return Time{std::llround(ms * 1e6)}; }
+  static Time from_s(double s) { return Time{std::llround(s * 1e9)}; }
+
+  double to_ms() const { return static_cast<double>(ns) / 1e6; }
+  double to_s() const { return static_cast<double>(ns) / 1e9; }
+
+  friend constexpr Time operator+(Time a, Time b) { return Time{a.ns + b.ns}; }
+  friend constexpr Time operator-(Time a, Time b) { return Time{a.ns - b.ns}; }
+  Time& operator+=(Time b) {
+    ns += b.ns;
+    return *this;
+  }
+  friend constexpr auto operator<=>(Time a, Time b) = default;
+};
+
+// The longest simulated span a scenario may ask for (about 292 years fit in
+// int64 nanoseconds; a year is plenty and leaves room for sums).
+inline constexpr double kMaxTimeSeconds = 365.0 * 24 * 3600;
+
+}  // namespace archsim::sim
