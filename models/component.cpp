@@ -106,6 +106,7 @@ void Component::close_interval(sim::Time now) {
   const Snapshot end = stats_.snapshot(now);
   const WindowFigures f = window_figures(interval_start_, end);
   IntervalRow row;
+  row.completed = f.completed;
   row.throughput_qps = f.throughput_qps;
   row.utilization = capacity() > 0 ? f.mean_busy / static_cast<double>(capacity())
                                    : std::numeric_limits<double>::quiet_NaN();
@@ -113,6 +114,8 @@ void Component::close_interval(sim::Time now) {
   row.queue_length_max = stats_.queue.max_interval();
   row.concurrency_mean = f.mean_in_system;
   row.latency_mean_ms = f.mean_residence_ms;
+  row.wait_mean_ms = f.mean_wait_ms;
+  row.waited_fraction = f.completed > 0 ? static_cast<double>(f.waited) / static_cast<double>(f.completed) : 0;
   row.rejected = f.rejected;
   row.failed = f.failed;
   intervals_.push_back(row);

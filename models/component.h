@@ -125,12 +125,15 @@ class ComponentStats {
 
 // One reporting interval of a component, for the time series.
 struct IntervalRow {
+  std::uint64_t completed = 0;
   double throughput_qps = 0;
   double utilization = 0;  // NaN where the component has no workers
   double queue_length_mean = 0;
   std::int64_t queue_length_max = 0;
   double concurrency_mean = 0;
   double latency_mean_ms = 0;
+  double wait_mean_ms = 0;
+  double waited_fraction = 0;
   std::uint64_t rejected = 0;
   std::uint64_t failed = 0;
 };

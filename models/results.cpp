@@ -173,16 +173,20 @@ Json Simulation::results() const {
   Json per_component = Json::object();
   for (const auto& c : components_) {
     Json cols = Json::object();
-    for (const char* name : {"throughput_qps", "utilization", "queue_length_mean", "queue_length_max",
-                             "concurrency_mean", "latency_mean_ms", "rejected", "failed"})
+    for (const char* name : {"completed", "throughput_qps", "utilization", "queue_length_mean", "queue_length_max",
+                             "concurrency_mean", "latency_mean_ms", "wait_mean_ms", "waited_fraction", "rejected",
+                             "failed"})
       cols[name] = Json::array();
     for (const auto& row : c->intervals()) {
+      cols["completed"].push_back(row.completed);
       cols["throughput_qps"].push_back(row.throughput_qps);
       cols["utilization"].push_back(nullable(row.utilization));
       cols["queue_length_mean"].push_back(row.queue_length_mean);
       cols["queue_length_max"].push_back(row.queue_length_max);
       cols["concurrency_mean"].push_back(row.concurrency_mean);
       cols["latency_mean_ms"].push_back(row.latency_mean_ms);
+      cols["wait_mean_ms"].push_back(row.wait_mean_ms);
+      cols["waited_fraction"].push_back(row.waited_fraction);
       cols["rejected"].push_back(row.rejected);
       cols["failed"].push_back(row.failed);
     }
