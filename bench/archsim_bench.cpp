@@ -1,1 +1,109 @@
-int main() { return 0; }
+// bench/archsim_bench.cpp: how fast archsim simulates, in events per second
+// and completed requests per second of wall time, with the process's peak
+// memory. A benchmark, not a test: it prints figures and judges nothing.
+//
+//   archsim_bench [--model mmc|web_tier] [--requests N] [--scenarios DIR]
+//
+// Each model is a scenario file (scenarios/mmc.json, scenarios/
+// load-balanced-web-tier.json) run long enough for about N requests to
+// complete; wall time covers the run only, not reading the scenario. One
+// JSON line per model goes to standard output. Peak memory is the process's
+// maximum resident set, so measure one size per process to compare sizes
+// (bench/compare-with-simpy does).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/scenario.h"
+#include "models/simulation.h"
+
+namespace {
+
+struct Model {
+  std::string name;
+  std::string file;
+  double rate_qps;  // the scenario's arrival rate, to size the run
+};
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+int run(const Model& model, const std::string& directory, double requests) {
+  std::ifstream file(directory + "/" + model.file);
+  if (!file) {
+    std::cerr << "archsim_bench: cannot read " << directory << "/" << model.file << "\n";
+    return 2;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  archsim::spec::Errors errors;
+  // No warm-up: every completed request counts, as in the peer model.
+  const double duration = requests / model.rate_qps;
+  auto scenario = archsim::models::load_scenario(
+      text.str(), {"warmup_s=0", "duration_s=" + std::to_string(duration), "report_interval_s=1"}, errors);
+  if (!scenario) {
+    std::cerr << errors.format(model.file);
+    return 1;
+  }
+  archsim::models::Simulation simulation(*scenario, {});
+  const auto start = std::chrono::steady_clock::now();
+  simulation.run();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto results = simulation.results();
+  const auto completed = results["summary"]["completed"].get<std::uint64_t>();
+  const auto events = simulation.events();
+  std::printf(
+      "{\"engine\": \"archsim\", \"model\": \"%s\", \"completed\": %llu, \"events\": %llu, \"simulated_s\": %.3f, "
+      "\"wall_s\": %.6f, \"events_per_s\": %.0f, \"requests_per_s\": %.0f, \"mean_response_ms\": %.6f, "
+      "\"peak_rss_mib\": %.1f}\n",
+      model.name.c_str(), static_cast<unsigned long long>(completed), static_cast<unsigned long long>(events), duration,
+      wall, static_cast<double>(events) / wall, static_cast<double>(completed) / wall,
+      results["summary"]["latency_ms"]["mean"].get<double>(), static_cast<double>(peak_rss_kib()) / 1024.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<Model> models = {{"mmc", "mmc.json", 12800}, {"web_tier", "load-balanced-web-tier.json", 4000}};
+  std::string which = "all";
+  std::string directory = ARCHSIM_SOURCE_DIR "/scenarios";
+  double requests = 1e6;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if ((arg == "--model" || arg == "--requests" || arg == "--scenarios") && i + 1 < argc) {
+      const std::string value = argv[++i];
+      if (arg == "--model") which = value;
+      if (arg == "--scenarios") directory = value;
+      if (arg == "--requests") requests = std::atof(value.c_str());
+    } else {
+      std::cerr << "usage: archsim_bench [--model mmc|web_tier|all] [--requests N] [--scenarios DIR]\n";
+      return 2;
+    }
+  }
+  if (!(requests >= 1 && requests <= 1e10)) {
+    std::cerr << "archsim_bench: --requests must be between 1 and 1e10\n";
+    return 2;
+  }
+  bool found = false;
+  for (const auto& model : models) {
+    if (which != "all" && which != model.name) continue;
+    found = true;
+    if (const int code = run(model, directory, requests)) return code;
+  }
+  if (!found) {
+    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, all)\n";
+    return 2;
+  }
+  return 0;
+}

@@ -73,8 +73,10 @@ double Distribution::lognormal_max_p99_ratio() { return std::exp(kNormalZ99 * kN
 
 Distribution Distribution::lognormal_mean_p99(double mean, double p99) {
   // mean = exp(mu + sigma^2 / 2) and p99 = exp(mu + z sigma), so
-  // sigma^2 / 2 - z sigma + ln(p99 / mean) = 0. The smaller root is the one
-  // whose median lies below the mean, as a lognormal's always does.
+  // sigma^2 / 2 - z sigma + ln(p99 / mean) = 0. Both roots fit the two
+  // figures; the smaller is the lighter tail, the one a measured service
+  // with that mean and p99 plausibly has (the larger puts most of its mass
+  // far below the mean and the rest in an extreme tail).
   assert(mean > 0 && p99 > mean && p99 / mean <= lognormal_max_p99_ratio() * (1 + 1e-12));
   const double z = kNormalZ99;
   const double disc = std::max(0.0, z * z - 2 * std::log(p99 / mean));

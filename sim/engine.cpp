@@ -24,21 +24,23 @@ EventHandle Engine::schedule(Time at, Phase phase, EventTarget* target, std::uin
 StopReason Engine::run_until(Time end, std::uint64_t max_events) {
   stop_requested_ = false;
   std::uint64_t budget = max_events;
-  while (queue_.settle()) {
-    if (queue_.top_time() >= end) {
-      now_ = end;
-      return StopReason::TimeLimit;
+  Event event;
+  for (;;) {
+    if (budget == 0) {
+      // Out of budget: say so only if an event before `end` was still due.
+      if (queue_.settle() && queue_.top_time() < end) return StopReason::EventBudget;
+      break;
     }
-    if (budget == 0) return StopReason::EventBudget;
+    if (!queue_.pop_before(end, event)) break;
     --budget;
-    const Event event = queue_.pop();
     now_ = event.at;
     ++processed_;
     event.target->on_event(event.kind, event.data);
     if (stop_requested_) return StopReason::Stopped;
   }
+  const bool drained = queue_.empty();
   if (now_ < end) now_ = end;
-  return StopReason::Drained;
+  return drained ? StopReason::Drained : StopReason::TimeLimit;
 }
 
 }  // namespace archsim::sim

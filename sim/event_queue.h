@@ -9,12 +9,19 @@
 // The set is an implicit d-ary heap of small keys; the payload lives in a slot
 // table, recycled through a free list, so steady-state scheduling allocates
 // nothing. Cancelling marks the slot; the queue skips it when it surfaces.
+//
+// Events scheduled for the current time (zero-latency hops, the common case)
+// skip the heap: they go to one FIFO lane per phase. Every event in a lane has
+// the current time and its phase, and lanes fill in schedule order, so each
+// lane is already sorted by the key; the earliest event is the least of the
+// heap's top and the lanes' fronts, and the order is exactly the heap's.
 #pragma once
 
 #include <cassert>
 #include <cstdint>
 #include <vector>
 
+#include "sim/ring_buffer.h"
 #include "sim/time.h"
 
 namespace archsim::sim {
@@ -69,9 +76,14 @@ class DaryEventQueue {
     s.live = true;
     if (++s.generation == 0) s.generation = 1;
     assert(seq_ < (std::uint64_t{1} << 56));
+    assert(at.ns >= now_);
     const Key key{at.ns, (static_cast<std::uint64_t>(phase) << 56) | seq_++, slot};
-    heap_.push_back(key);
-    sift_up(heap_.size() - 1);
+    if (at.ns == now_) {
+      lanes_[static_cast<std::size_t>(phase)].push_back(key);
+    } else {
+      heap_.push_back(key);
+      sift_up(heap_.size() - 1);
+    }
     ++live_;
     return EventHandle{slot, s.generation};
   }
@@ -88,29 +100,57 @@ class DaryEventQueue {
 
   // Removes cancelled entries at the top; true if a live event remains.
   bool settle() {
-    while (!heap_.empty()) {
-      const std::uint32_t slot = heap_.front().slot;
+    for (;;) {
+      const Key* top = find_top();
+      if (top == nullptr) return false;
+      const std::uint32_t slot = top->slot;
       if (slots_[slot].live) return true;
-      pop_top();
+      remove_top();
       free_.push_back(slot);
     }
-    return false;
   }
 
   // Time of the earliest live event; call settle() first.
-  Time top_time() const { return Time{heap_.front().at}; }
+  Time top_time() { return Time{find_top()->at}; }
 
-  // Takes the earliest live event; call settle() first.
+  // Takes the earliest live event; call settle() first. The queue's notion of
+  // the current time moves to the event's time.
   Event pop() {
-    const Key top = heap_.front();
+    const Key top = *find_top();
     Slot& s = slots_[top.slot];
     assert(s.live);
     s.live = false;
     --live_;
     Event event{Time{top.at}, s.target, s.data, s.kind};
-    pop_top();
+    remove_top();
     free_.push_back(top.slot);
+    now_ = top.at;
     return event;
+  }
+
+  // The engine's step: takes the earliest live event if its time is before
+  // `end`; false when the set is empty or the next event is at or after end.
+  bool pop_before(Time end, Event& out) {
+    for (;;) {
+      const Key* top = find_top();
+      if (top == nullptr) return false;
+      Slot& s = slots_[top->slot];
+      if (!s.live) {
+        const std::uint32_t slot = top->slot;
+        remove_top();
+        free_.push_back(slot);
+        continue;
+      }
+      if (top->at >= end.ns) return false;
+      const Key key = *top;
+      s.live = false;
+      --live_;
+      out = Event{Time{key.at}, s.target, s.data, s.kind};
+      remove_top();
+      free_.push_back(key.slot);
+      now_ = key.at;
+      return true;
+    }
   }
 
   std::size_t size() const { return live_; }
@@ -136,8 +176,36 @@ class DaryEventQueue {
     bool live = false;
   };
 
-  static bool before(const Key& a, const Key& b) {
-    return a.at < b.at || (a.at == b.at && a.order < b.order);
+  // Times are never negative, so (at, order) compares as one 128-bit number:
+  // a compare and a subtract-with-borrow, no branch.
+  static unsigned __int128 rank(const Key& k) {
+    return (static_cast<unsigned __int128>(static_cast<std::uint64_t>(k.at)) << 64) | k.order;
+  }
+  static bool before(const Key& a, const Key& b) { return rank(a) < rank(b); }
+
+  // The least key among the heap's top and the lanes' fronts; remembers where
+  // it came from for remove_top(). Null when the set is empty.
+  const Key* find_top() {
+    const Key* best = heap_.empty() ? nullptr : &heap_.front();
+    top_lane_ = -1;
+    for (int p = 0; p < kPhases; ++p) {
+      if (lanes_[p].empty()) continue;
+      const Key& k = lanes_[p].front();
+      if (best == nullptr || before(k, *best)) {
+        best = &k;
+        top_lane_ = p;
+      }
+      break;  // a lane of a later phase cannot hold a smaller key
+    }
+    return best;
+  }
+
+  void remove_top() {
+    if (top_lane_ >= 0) {
+      lanes_[top_lane_].pop_front();
+    } else {
+      pop_top();
+    }
   }
 
   void sift_up(std::size_t i) {
@@ -151,6 +219,10 @@ class DaryEventQueue {
     heap_[i] = key;
   }
 
+  // Bottom-up deletion (Floyd): the hole at the top sinks to a leaf along the
+  // smallest children, then the last key rises from there. The last key
+  // nearly always belongs near the bottom, so this takes about half the
+  // comparisons of sifting it down from the top.
   void pop_top() {
     const Key last = heap_.back();
     heap_.pop_back();
@@ -160,18 +232,26 @@ class DaryEventQueue {
     for (;;) {
       const std::size_t first = i * Arity + 1;
       if (first >= n) break;
-      const std::size_t end = first + Arity < n ? first + Arity : n;
       std::size_t best = first;
-      for (std::size_t c = first + 1; c < end; ++c)
-        if (before(heap_[c], heap_[best])) best = c;
-      if (!before(heap_[best], last)) break;
+      if (first + Arity <= n) {
+        for (std::size_t c = first + 1; c < first + Arity; ++c)
+          if (before(heap_[c], heap_[best])) best = c;
+      } else {
+        for (std::size_t c = first + 1; c < n; ++c)
+          if (before(heap_[c], heap_[best])) best = c;
+      }
       heap_[i] = heap_[best];
       i = best;
     }
     heap_[i] = last;
+    sift_up(i);
   }
 
+  static constexpr int kPhases = 4;
   std::vector<Key> heap_;
+  RingBuffer<Key> lanes_[kPhases];
+  int top_lane_ = -1;
+  std::int64_t now_ = 0;  // time of the last event taken
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;

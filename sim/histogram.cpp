@@ -12,16 +12,6 @@ constexpr std::uint64_t kExact = std::uint64_t{1} << B;     // values counted ex
 constexpr std::uint64_t kHalf = std::uint64_t{1} << (B - 1);  // buckets per power of two
 }  // namespace
 
-std::size_t Histogram::bucket_index(std::int64_t value) {
-  assert(value >= 0);
-  const auto v = static_cast<std::uint64_t>(value);
-  if (v < kExact) return v;
-  const int e = std::bit_width(v) - 1;  // 2^e <= v < 2^(e+1), e >= B
-  const int shift = e - (B - 1);
-  const std::uint64_t mantissa = v >> shift;  // in [2^(B-1), 2^B)
-  return kExact + static_cast<std::size_t>(e - B) * kHalf + (mantissa - kHalf);
-}
-
 std::int64_t Histogram::bucket_low(std::size_t index) {
   if (index < kExact) return static_cast<std::int64_t>(index);
   const std::size_t rest = index - kExact;

@@ -4,10 +4,11 @@
 // Values below 2^B are counted exactly; above, each power of two is split into
 // 2^(B-1) equal buckets, so a bucket spans at most 1/2^(B-1) of its lower edge
 // and its midpoint is within 1/2^B of any value in it: 0.78 % for B = 7.
-// Memory grows with the largest value seen (about 8 KiB for values up to a
-// second), never with the number of samples. Histograms merge by adding counts.
+// Memory grows with the largest value seen (about 1,600 buckets, 13 KiB, for
+// values up to a second), never with the number of samples. Histograms merge by adding counts.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <vector>
 
@@ -21,7 +22,13 @@ class Histogram {
   static constexpr double kMaxRelativeError = 1.0 / (1 << kSubBucketBits);
 
   void record(std::int64_t value) {
-    const std::size_t index = bucket_index(value);
+    assert(value >= 0);
+    record_at(bucket_index(value), value);
+  }
+
+  // record() with the bucket index already known: one index computation can
+  // serve several histograms. `index` must be bucket_index(value).
+  void record_at(std::size_t index, std::int64_t value) {
     if (index >= counts_.size()) counts_.resize(index + 1, 0);
     ++counts_[index];
     ++count_;
@@ -42,7 +49,17 @@ class Histogram {
   // q = 0 gives the minimum and q = 1 the maximum, exactly.
   double quantile(double q) const;
 
-  static std::size_t bucket_index(std::int64_t value);
+  static std::size_t bucket_index(std::int64_t value) {
+    const auto v = static_cast<std::uint64_t>(value);
+    if (v < (std::uint64_t{1} << kSubBucketBits)) return static_cast<std::size_t>(v);
+    // 2^e <= v < 2^(e+1) with e >= B; the top B bits pick the bucket.
+    const int e = 63 - __builtin_clzll(v);
+    const int shift = e - (kSubBucketBits - 1);
+    const std::uint64_t mantissa = v >> shift;  // in [2^(B-1), 2^B)
+    constexpr std::uint64_t half = std::uint64_t{1} << (kSubBucketBits - 1);
+    return static_cast<std::size_t>((std::uint64_t{1} << kSubBucketBits) +
+                                    static_cast<std::uint64_t>(e - kSubBucketBits) * half + (mantissa - half));
+  }
   static std::int64_t bucket_low(std::size_t index);
   static std::int64_t bucket_width(std::size_t index);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 
 #include "sim/time.h"
@@ -19,6 +20,7 @@ class TimeWeighted {
   std::int64_t value() const { return value_; }
 
   void set(Time now, std::int64_t value) {
+    assert(now.ns >= last_.ns);
     area_ += static_cast<__int128>(value_) * (now.ns - last_.ns);
     last_ = now;
     value_ = value;
@@ -28,7 +30,11 @@ class TimeWeighted {
   void add(Time now, std::int64_t delta) { set(now, value_ + delta); }
 
   // The integral of the value from time zero to now (value x nanoseconds).
-  __int128 integral(Time now) const { return area_ + static_cast<__int128>(value_) * (now.ns - last_.ns); }
+  // `now` must not be before the last change.
+  __int128 integral(Time now) const {
+    assert(now.ns >= last_.ns);
+    return area_ + static_cast<__int128>(value_) * (now.ns - last_.ns);
+  }
 
   std::int64_t max_window() const { return max_window_; }
   std::int64_t max_interval() const { return max_interval_; }

@@ -19,20 +19,6 @@ Rng::Rng(std::uint64_t seed) {
   if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;
 }
 
-std::uint64_t Rng::below(std::uint64_t n) {
-  // Lemire, "Fast Random Integer Generation in an Interval" (2019).
-  unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
-  std::uint64_t low = static_cast<std::uint64_t>(m);
-  if (low < n) {
-    const std::uint64_t threshold = (0 - n) % n;
-    while (low < threshold) {
-      m = static_cast<unsigned __int128>(next()) * n;
-      low = static_cast<std::uint64_t>(m);
-    }
-  }
-  return static_cast<std::uint64_t>(m >> 64);
-}
-
 Rng RandomStreams::for_component(std::string_view name) const {
   // Two rounds of mixing separate streams whose seeds or names differ by a bit.
   return Rng(mix64(mix64(seed_) ^ hash_name(name)));

@@ -48,8 +48,20 @@ class Rng {
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // Uniform on (0, 1]: safe to take the logarithm of.
   double uniform_open0() { return static_cast<double>((next() >> 11) + 1) * 0x1.0p-53; }
-  // Uniform integer on [0, n), n > 0, without modulo bias (Lemire's method).
-  std::uint64_t below(std::uint64_t n);
+  // Uniform integer on [0, n), n > 0, without modulo bias (Lemire, "Fast
+  // Random Integer Generation in an Interval", 2019).
+  std::uint64_t below(std::uint64_t n) {
+    unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < n) {
+      const std::uint64_t threshold = (0 - n) % n;
+      while (low < threshold) {
+        m = static_cast<unsigned __int128>(next()) * n;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+  }
 
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

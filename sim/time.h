@@ -17,8 +17,16 @@ struct Time {
 
   // Converts a non-negative duration in milliseconds or seconds to the nearest
   // nanosecond. Callers validate the range first (see kMaxTimeSeconds).
-  static Time from_ms(double ms) { return Time{std::llround(ms * 1e6)}; }
-  static Time from_s(double s) { return Time{std::llround(s * 1e9)}; }
+  static Time from_ms(double ms) { return Time{round_half_up(ms * 1e6)}; }
+  static Time from_s(double s) { return Time{round_half_up(s * 1e9)}; }
+
+  // Nearest integer (halves up) for the non-negative values times are made
+  // from; inline, unlike llround, because every drawn duration passes through
+  // it. Truncating first keeps it exact where x + 0.5 would round (x >= 2^52).
+  static std::int64_t round_half_up(double x) {
+    const auto whole = static_cast<std::int64_t>(x);
+    return whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0);
+  }
 
   double to_ms() const { return static_cast<double>(ns) / 1e6; }
   double to_s() const { return static_cast<double>(ns) / 1e9; }
