@@ -118,7 +118,7 @@ std::optional<models::Scenario> load(const std::string& path, const std::vector<
 
 int command_run(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
   cxxopts::Options options("archsim run", "Run a scenario and report what happened");
-  options.positional_help("FILE").custom_help("FILE [OPTIONS]");
+  options.positional_help("FILE").custom_help("[OPTIONS]");
   options.add_options()("seed", "Seed of every random stream (overrides the scenario's)", cxxopts::value<std::uint64_t>())(
       "duration", "Simulated time to run, e.g. 60s, 500ms, 2m, 1h (overrides duration_s)", cxxopts::value<std::string>())(
       "set", "Override a scenario field, e.g. components.web.workers=16 (repeatable)",
@@ -137,7 +137,10 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   const auto overrides = result.count("set") ? result["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
 
   models::RunOptions run_options;
-  if (result.count("seed")) run_options.seed = result["seed"].as<std::uint64_t>();
+  if (result.count("seed")) {
+    run_options.seed = result["seed"].as<std::uint64_t>();
+    if (*run_options.seed > (std::uint64_t{1} << 53) - 1) throw Usage{"--seed: at most 9007199254740991 (2^53 - 1)"};
+  }
   if (result.count("duration")) {
     const auto d = parse_duration(result["duration"].as<std::string>());
     if (!d || *d > sim::kMaxTimeSeconds) throw Usage{"--duration: expected a positive time such as 60s, 500ms, 2m or 1h, at most a year"};
@@ -149,6 +152,11 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   if (run_options.duration_s && scenario->config["warmup_s"].get<double>() >= *run_options.duration_s) {
     err << "archsim: --duration " << result["duration"].as<std::string>() << " is not longer than the scenario's warmup_s ("
         << scenario->config["warmup_s"].dump() << " s)\n";
+    return kExitUsage;
+  }
+  if (run_options.duration_s && *run_options.duration_s / scenario->config["report_interval_s"].get<double>() > 1e6) {
+    err << "archsim: --duration " << result["duration"].as<std::string>()
+        << " gives more than 1000000 intervals of report_interval_s; raise report_interval_s with --set\n";
     return kExitUsage;
   }
 
@@ -198,7 +206,7 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
 
 int command_validate(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
   cxxopts::Options options("archsim validate", "Check a scenario and list every problem in it");
-  options.positional_help("FILE").custom_help("FILE [OPTIONS]");
+  options.positional_help("FILE").custom_help("[OPTIONS]");
   options.add_options()("set", "Override a scenario field before checking (repeatable)",
                         cxxopts::value<std::vector<std::string>>())(
       "print", "Print the scenario completed with every default")("h,help", "Show this help")(
@@ -222,7 +230,7 @@ int command_validate(const std::vector<std::string>& args, std::istream& input, 
 
 int command_describe(const std::vector<std::string>& args, std::ostream& out) {
   cxxopts::Options options("archsim describe", "Describe the parameters of the scenario format");
-  options.positional_help("[WHAT]").custom_help("[WHAT] [OPTIONS]");
+  options.positional_help("[WHAT]").custom_help("[OPTIONS]");
   options.add_options()("markdown", "Print the whole reference as Markdown (docs/reference.md)")(
       "h,help", "Show this help")("what", "A component type, workload, distribution or scenario",
                                   cxxopts::value<std::string>());

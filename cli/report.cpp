@@ -41,7 +41,7 @@ std::string pad(const std::string& s, std::size_t width, bool right = true) {
   std::size_t shown = 0;
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++shown;
-  if (shown >= width) return s;
+  if (shown >= width) return right ? " " + s : s + " ";
   const std::string fill(width - shown, ' ');
   return right ? fill + s : s + fill;
 }

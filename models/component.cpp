@@ -62,6 +62,7 @@ WindowFigures window_figures(const Snapshot& a, const Snapshot& b) {
   f.rejected = b.counters.rejected - a.counters.rejected;
   f.completed = b.counters.completed - a.counters.completed;
   f.failed = b.counters.failed - a.counters.failed;
+  f.started = b.counters.started - a.counters.started;
   f.waited = b.counters.waited - a.counters.waited;
   if (f.seconds > 0) f.throughput_qps = static_cast<double>(f.completed) / f.seconds;
   f.mean_in_system = sim::window_mean(a.in_system, b.in_system, a.at, b.at);
@@ -71,7 +72,11 @@ WindowFigures window_figures(const Snapshot& a, const Snapshot& b) {
   if (f.completed > 0) {
     const double n = static_cast<double>(f.completed);
     f.mean_residence_ms = static_cast<double>(b.counters.residence_ns - a.counters.residence_ns) / n / 1e6;
+  }
+  if (f.started > 0) {
+    const double n = static_cast<double>(f.started);
     f.mean_wait_ms = static_cast<double>(b.counters.wait_ns - a.counters.wait_ns) / n / 1e6;
+    f.waited_fraction = static_cast<double>(f.waited) / n;
   }
   return f;
 }
@@ -115,7 +120,7 @@ void Component::close_interval(sim::Time now) {
   row.concurrency_mean = f.mean_in_system;
   row.latency_mean_ms = f.mean_residence_ms;
   row.wait_mean_ms = f.mean_wait_ms;
-  row.waited_fraction = f.completed > 0 ? static_cast<double>(f.waited) / static_cast<double>(f.completed) : 0;
+  row.waited_fraction = f.waited_fraction;
   row.rejected = f.rejected;
   row.failed = f.failed;
   intervals_.push_back(row);

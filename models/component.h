@@ -79,7 +79,8 @@ struct ComponentCounters {
   std::uint64_t rejected = 0;     // turned away without service (queue full)
   std::uint64_t completed = 0;    // admitted and left (with or without failure)
   std::uint64_t failed = 0;       // of those, left with a failure from downstream
-  std::uint64_t waited = 0;       // of those, had to queue
+  std::uint64_t started = 0;      // admitted requests that got a worker
+  std::uint64_t waited = 0;       // of those, had to queue first
   __int128 residence_ns = 0;      // total time admitted requests spent here
   __int128 wait_ns = 0;           // total time spent queueing
 };
@@ -97,14 +98,15 @@ struct Snapshot {
 // A component's figures over a window, from two snapshots.
 struct WindowFigures {
   double seconds = 0;
-  std::uint64_t arrivals = 0, rejected = 0, completed = 0, failed = 0, waited = 0;
+  std::uint64_t arrivals = 0, rejected = 0, completed = 0, failed = 0, started = 0, waited = 0;
   double throughput_qps = 0;
   double mean_in_system = 0;
   double mean_queue = 0;
   double mean_busy = 0;
   double mean_computing = 0;
   double mean_residence_ms = 0;
-  double mean_wait_ms = 0;
+  double mean_wait_ms = 0;      // over requests that got a worker
+  double waited_fraction = 0;   // of requests that got a worker, those that queued
 };
 WindowFigures window_figures(const Snapshot& from, const Snapshot& to);
 

@@ -2,28 +2,66 @@
 
 namespace archsim::models {
 
+void Tally::add(const Tally& other) {
+  offered += other.offered;
+  succeeded += other.succeeded;
+  for (std::size_t i = 0; i < failed.size(); ++i) failed[i] += other.failed[i];
+}
+
+Tally Tally::minus(const Tally& earlier) const {
+  Tally t = *this;
+  t.offered -= earlier.offered;
+  t.succeeded -= earlier.succeeded;
+  for (std::size_t i = 0; i < failed.size(); ++i) t.failed[i] -= earlier.failed[i];
+  return t;
+}
+
+void Outcomes::add(const Outcomes& other) {
+  total.add(other.total);
+  at_window.add(other.at_window);
+  latency.merge(other.latency);
+}
+
 void Recorder::begin_window(sim::Time) {
-  for (Outcomes* o : {&all_}) {
-    o->at_window = o->total;
-    o->latency.clear();
-  }
-  for (auto& o : by_operation_) {
-    o.at_window = o.total;
-    o.latency.clear();
-  }
-  for (auto& o : by_workload_) {
-    o.at_window = o.total;
-    o.latency.clear();
+  for (auto& c : cells_) {
+    c.at_window = c.total;
+    c.latency.clear();
   }
 }
 
+Tally Recorder::total_now() const {
+  Tally t;
+  for (const auto& c : cells_) t.add(c.total);
+  return t;
+}
+
+Outcomes Recorder::all() const {
+  Outcomes o;
+  for (const auto& c : cells_) o.add(c);
+  return o;
+}
+
+Outcomes Recorder::operation(std::size_t operation) const {
+  Outcomes o;
+  for (std::size_t w = 0; w < workloads_; ++w) o.add(cells_[w * operations_ + operation]);
+  return o;
+}
+
+Outcomes Recorder::workload(std::size_t workload) const {
+  Outcomes o;
+  for (std::size_t op = 0; op < operations_; ++op) o.add(cells_[workload * operations_ + op]);
+  return o;
+}
+
 void Recorder::close_interval(sim::Time now, bool measured) {
+  const Tally total = total_now();
+  const Tally in_interval = total.minus(at_interval_);
   EndToEndInterval row;
   row.end_s = now.to_s();
   row.measured = measured;
-  row.offered = all_.total.offered - at_interval_.offered;
-  row.succeeded = all_.total.succeeded - at_interval_.succeeded;
-  row.failed = all_.total.failed_total() - at_interval_.failed_total();
+  row.offered = in_interval.offered;
+  row.succeeded = in_interval.succeeded;
+  row.failed = in_interval.failed_total();
   const double seconds = (now - interval_start_).to_s();
   if (seconds > 0) row.throughput_qps = static_cast<double>(row.succeeded) / seconds;
   const sim::Histogram& h = interval_latency_;
@@ -34,7 +72,7 @@ void Recorder::close_interval(sim::Time now, bool measured) {
   row.latency_max_ms = static_cast<double>(h.max()) / 1e6;
   intervals_.push_back(row);
   interval_latency_.clear();
-  at_interval_ = all_.total;
+  at_interval_ = total;
   interval_start_ = now;
 }
 

@@ -1,6 +1,11 @@
 // models/recorder.h: end-to-end outcomes of client requests, as the clients
 // see them: offered, succeeded, failed by cause, and latency, in total, per
 // operation and per workload, for the measured window and per interval.
+//
+// Each request is counted once, in the cell of its (workload, operation);
+// the total, per-operation and per-workload views are merged from the cells
+// when results are written, so the hot path records one histogram sample
+// (plus one for the current interval).
 #pragma once
 
 #include <array>
@@ -22,13 +27,16 @@ struct Tally {
     for (auto f : failed) n += f;
     return n;
   }
+  void add(const Tally& other);
+  Tally minus(const Tally& earlier) const;
 };
 
 // Outcome counts and latency of one group (all requests, an operation, a workload).
 struct Outcomes {
-  Tally total;          // cumulative from time zero
-  Tally at_window;      // `total` when the measured window began
+  Tally total;             // cumulative from time zero
+  Tally at_window;         // `total` when the measured window began
   sim::Histogram latency;  // successful requests in the measured window
+  void add(const Outcomes& other);
 };
 
 struct EndToEndInterval {
@@ -42,39 +50,37 @@ struct EndToEndInterval {
 class Recorder {
  public:
   Recorder(std::size_t operations, std::size_t workloads)
-      : by_operation_(operations), by_workload_(workloads) {}
+      : operations_(operations), workloads_(workloads), cells_(operations * workloads) {}
 
-  void offered(std::uint32_t operation, std::uint32_t workload) {
-    ++all_.total.offered;
-    ++by_operation_[operation].total.offered;
-    ++by_workload_[workload].total.offered;
-  }
+  void offered(std::uint32_t operation, std::uint32_t workload) { ++cell(operation, workload).total.offered; }
   void succeeded(std::uint32_t operation, std::uint32_t workload, sim::Time latency) {
-    for (Outcomes* o : {&all_, &by_operation_[operation], &by_workload_[workload]}) {
-      ++o->total.succeeded;
-      o->latency.record(latency.ns);
-    }
-    interval_latency_.record(latency.ns);
+    Outcomes& c = cell(operation, workload);
+    ++c.total.succeeded;
+    const std::size_t index = sim::Histogram::bucket_index(latency.ns);
+    c.latency.record_at(index, latency.ns);
+    interval_latency_.record_at(index, latency.ns);
   }
   void failed(std::uint32_t operation, std::uint32_t workload, Failure cause) {
-    const auto c = static_cast<std::size_t>(cause);
-    ++all_.total.failed[c];
-    ++by_operation_[operation].total.failed[c];
-    ++by_workload_[workload].total.failed[c];
+    ++cell(operation, workload).total.failed[static_cast<std::size_t>(cause)];
   }
 
   void begin_window(sim::Time now);
   void close_interval(sim::Time now, bool measured);
 
-  const Outcomes& all() const { return all_; }
-  const std::vector<Outcomes>& by_operation() const { return by_operation_; }
-  const std::vector<Outcomes>& by_workload() const { return by_workload_; }
+  Outcomes all() const;
+  Outcomes operation(std::size_t operation) const;
+  Outcomes workload(std::size_t workload) const;
   const std::vector<EndToEndInterval>& intervals() const { return intervals_; }
 
  private:
-  Outcomes all_;
-  std::vector<Outcomes> by_operation_;
-  std::vector<Outcomes> by_workload_;
+  Outcomes& cell(std::uint32_t operation, std::uint32_t workload) {
+    return cells_[static_cast<std::size_t>(workload) * operations_ + operation];
+  }
+  Tally total_now() const;
+
+  std::size_t operations_;
+  std::size_t workloads_;
+  std::vector<Outcomes> cells_;  // by workload, then operation
   Tally at_interval_;
   sim::Time interval_start_{};
   sim::Histogram interval_latency_;

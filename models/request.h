@@ -39,6 +39,7 @@ struct Request {
   std::uint64_t user_id = 0;
   std::uint64_t key = 0;
   std::uint32_t operation = 0;
+  std::uint32_t client_operation = 0;  // the operation the client asked for (forward may rename `operation`)
   std::int32_t instance = -1;     // replica picked by a load balancer; -1 lets the pool choose
   std::uint32_t origin = 0;       // workload index of the tree's root
   std::uint16_t step = 0;         // next step of the handler running it

@@ -25,10 +25,7 @@ Json latency_json(const sim::Histogram& h) {
 }
 
 Json outcomes_json(const Outcomes& o, double seconds) {
-  Tally t;
-  t.offered = o.total.offered - o.at_window.offered;
-  t.succeeded = o.total.succeeded - o.at_window.succeeded;
-  for (std::size_t i = 0; i < t.failed.size(); ++i) t.failed[i] = o.total.failed[i] - o.at_window.failed[i];
+  const Tally t = o.total.minus(o.at_window);
   Json out = Json::object();
   out["offered"] = t.offered;
   out["completed"] = t.succeeded;
@@ -72,13 +69,14 @@ Json Simulation::results() const {
 
   out["summary"] = outcomes_json(recorder_->all(), seconds);
   Json operations = Json::object();
-  for (std::size_t i = 0; i < context_.operations.size(); ++i)
-    if (recorder_->by_operation()[i].total.offered > 0)
-      operations[context_.operations[i]] = outcomes_json(recorder_->by_operation()[i], seconds);
+  for (std::size_t i = 0; i < context_.operations.size(); ++i) {
+    const Outcomes o = recorder_->operation(i);
+    if (o.total.offered > 0) operations[context_.operations[i]] = outcomes_json(o, seconds);
+  }
   out["operations"] = operations;
   Json workloads = Json::object();
   for (std::size_t i = 0; i < workloads_.size(); ++i)
-    workloads[workloads_[i]->name()] = outcomes_json(recorder_->by_workload()[i], seconds);
+    workloads[workloads_[i]->name()] = outcomes_json(recorder_->workload(i), seconds);
   out["workloads"] = workloads;
 
   // Components, and the bottleneck among them.
@@ -103,7 +101,7 @@ Json Simulation::results() const {
     j["compute_utilization"] = nullable(capacity > 0 ? f.mean_computing / capacity : std::numeric_limits<double>::quiet_NaN());
     j["concurrency"] = {{"mean", f.mean_in_system}, {"max", s.in_system.max_window()}};
     j["queue_length"] = {{"mean", f.mean_queue}, {"max", s.queue.max_window()}};
-    j["waited_fraction"] = f.completed > 0 ? static_cast<double>(f.waited) / static_cast<double>(f.completed) : 0.0;
+    j["waited_fraction"] = f.waited_fraction;
     Json wait = latency_json(s.wait);
     wait["mean"] = f.mean_wait_ms;
     j["wait_ms"] = wait;

@@ -124,6 +124,7 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
   // Every name used must resolve to a node of the right kind.
   bool unresolved = false;
   std::map<std::string, std::vector<std::string>> calls;  // call graph between components
+  std::set<std::pair<std::string, std::string>> talk;     // pairs of nodes that exchange messages
   for (const auto& ref : refs) {
     if (ref.target_kind == "operation") continue;
     const std::vector<std::string>& candidates =
@@ -146,13 +147,30 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
       continue;
     }
     const auto [list, index] = owner_of(ref.path);
-    if (ref.is_call && list == "components") {
-      const std::string from = config["components"][index]["name"].get<std::string>();
-      auto& edges = calls[from];
-      if (std::find(edges.begin(), edges.end(), ref.name) == edges.end()) edges.push_back(ref.name);
+    if (ref.is_call && !list.empty()) {
+      const std::string from = config[list][index]["name"].get<std::string>();
+      talk.insert(std::pair<std::string, std::string>(std::minmax(from, ref.name)));
+      if (list == "components") {
+        auto& edges = calls[from];
+        if (std::find(edges.begin(), edges.end(), ref.name) == edges.end()) edges.push_back(ref.name);
+      }
     }
   }
   if (unresolved) return;
+
+  // A link must join two nodes that talk, once.
+  std::set<std::pair<std::string, std::string>> linked;
+  for (std::size_t i = 0; i < config["links"].size(); ++i) {
+    const Json& l = config["links"][i];
+    const std::string from = l["from"].get<std::string>(), to = l["to"].get<std::string>();
+    const std::pair<std::string, std::string> pair = std::minmax(from, to);
+    const spec::Path path = (spec::Path() / "links")[i];
+    if (!talk.count(pair))
+      errors.add(path, "\"" + pair.first + "\" and \"" + pair.second +
+                           "\" never exchange requests (no call, forward, backend or target joins them)");
+    else if (!linked.insert(pair).second)
+      errors.add(path, "a second entry for the link between \"" + pair.first + "\" and \"" + pair.second + "\"");
+  }
 
   // A load balancer's weights must match its backend's replicas.
   for (std::size_t i = 0; i < config["components"].size(); ++i) {

@@ -144,6 +144,7 @@ void Service::begin(Request& request, Replica& replica) {
   replica.busy_time.set(now(), replica.busy);
   stats_.busy.add(now(), +1);
   const sim::Time waited = now() - request.arrived;
+  ++stats_.counters.started;
   if (waited.ns > 0) ++stats_.counters.waited;
   stats_.counters.wait_ns += waited.ns;
   stats_.wait.record(waited.ns);

@@ -73,8 +73,9 @@ void Simulation::on_event(std::uint32_t kind, std::uint64_t) {
 
 void Simulation::close_interval() {
   const sim::Time now = context_.engine.now();
-  // An interval counts as measured when it lies after the warm-up.
-  recorder_->close_interval(now, window_open_ && now > context_.warmup_end);
+  // An interval counts as measured when it lies wholly after the warm-up.
+  recorder_->close_interval(now, window_open_ && interval_start_ >= context_.warmup_end);
+  interval_start_ = now;
   for (auto& c : components_) c->close_interval(now);
   interval_ends_s_.push_back(now.to_s());
   check_invariants();

@@ -52,6 +52,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   spec::Json config_;
   Context context_;
   sim::Time interval_{};
+  sim::Time interval_start_{};  // start of the reporting interval under way
   std::uint64_t max_events_ = 0;
   std::vector<std::unique_ptr<Workload>> workloads_;
   std::vector<std::unique_ptr<Component>> components_;

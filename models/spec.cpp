@@ -624,9 +624,9 @@ void markdown_fields(const Node& node, int level, std::string& out, std::set<std
            " | " + f.doc + " |\n";
     const Node* inner = &f;
     std::string inner_heading = "`" + field.name + "`";
-    if ((f.kind == Kind::Array || f.kind == Kind::Map) && f.item) {
-      inner = f.item.get();
-      inner_heading += f.kind == Kind::Array ? " items" : " values";
+    while ((inner->kind == Kind::Array || inner->kind == Kind::Map) && inner->item) {
+      inner_heading += inner->kind == Kind::Array ? " items" : " values";
+      inner = inner->item.get();
     }
     if (inner->kind == Kind::Object || inner->kind == Kind::Variant) nested.emplace_back(inner_heading, inner);
   }

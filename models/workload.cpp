@@ -149,7 +149,7 @@ void Workload::on_timer(std::uint32_t kind, std::uint64_t data) {
   Request& request = *reinterpret_cast<Request*>(data);
   request.abandoned = true;
   request.timer = {};
-  recorder_.failed(request.operation, workload_index_, Failure::Timeout);
+  recorder_.failed(request.client_operation, workload_index_, Failure::Timeout);
   if (process_ == Process::Closed)
     context_.engine.schedule_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival, request.scratch);
 }
@@ -169,6 +169,7 @@ void Workload::send_request(std::uint64_t user) {
     while (op + 1 < cumulative_weight_.size() && u >= cumulative_weight_[op]) ++op;
   }
   request.operation = operations_[op];
+  request.client_operation = request.operation;
   recorder_.offered(request.operation, workload_index_);
   if (has_timeout_)
     request.timer = context_.engine.schedule_in(timeout_, sim::Phase::Timer, this, kTimeout,
@@ -190,9 +191,9 @@ void Workload::on_reply(Request& request) {
   }
   if (request.timer.valid()) context_.engine.cancel(request.timer);
   if (request.failure == Failure::None)
-    recorder_.succeeded(request.operation, workload_index_, now() - request.created);
+    recorder_.succeeded(request.client_operation, workload_index_, now() - request.created);
   else
-    recorder_.failed(request.operation, workload_index_, request.failure);
+    recorder_.failed(request.client_operation, workload_index_, request.failure);
   const std::uint64_t user = request.scratch;
   context_.requests.release(request);
   if (process_ == Process::Closed)
