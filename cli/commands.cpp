@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -65,25 +66,34 @@ std::optional<double> parse_duration(const std::string& text) {
   return seconds;
 }
 
+// Reads at most one byte more than a scenario may hold, so an endless or huge
+// input is refused (by load_scenario) without being read whole.
+void read_bounded(std::istream& in, std::string& text) {
+  text.clear();
+  char buffer[1 << 16];
+  while (in && text.size() <= models::kMaxScenarioBytes) {
+    in.read(buffer, sizeof buffer);
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  if (text.size() > models::kMaxScenarioBytes + 1) text.resize(models::kMaxScenarioBytes + 1);
+}
+
 bool read_text(const std::string& path, std::istream& input, std::string& text, std::ostream& err) {
   if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
+    read_bounded(input, text);
     return true;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    err << "archsim: cannot read " << path << ": it is a directory\n";
+    return false;
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     err << "archsim: cannot read " << path << "\n";
     return false;
   }
-  // Refuse huge files before reading them whole.
-  file.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(file.tellg());
-  if (size > models::kMaxScenarioBytes) {
-    err << path << ": is " << size << " bytes; scenarios are limited to " << models::kMaxScenarioBytes << " bytes\n";
-    return false;
-  }
-  file.seekg(0);
-  text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  read_bounded(file, text);
   return true;
 }
 
@@ -285,6 +295,14 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
     if (command == "validate") return command_validate(args, input, out, err);
     if (command == "describe") return command_describe(args, out);
     if (command == "schema") {
+      cxxopts::Options options("archsim schema", "Print the JSON Schema of scenario files (docs/scenario.schema.json)");
+      options.add_options()("h,help", "Show this help");
+      const auto result = parse(options, args);
+      if (result.count("help")) {
+        out << options.help();
+        return kExitOk;
+      }
+      if (!result.unmatched().empty()) throw Usage{"takes no arguments, got \"" + result.unmatched().front() + "\""};
       out << spec::json_schema(*models::scenario_spec(), "archsim scenario").dump(2) << "\n";
       return kExitOk;
     }
@@ -292,7 +310,7 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
                 spec::did_you_mean_suffix(command, {"run", "validate", "describe", "schema"})};
   } catch (const Usage& usage) {
     err << "archsim" << (command.empty() || command.rfind("-", 0) == 0 ? "" : " " + command) << ": " << usage.message
-        << "\n(see archsim " << (command == "run" || command == "validate" || command == "describe" ? command + " " : "")
+        << "\n(see archsim " << (command == "run" || command == "validate" || command == "describe" || command == "schema" ? command + " " : "")
         << "--help)\n";
     return kExitUsage;
   }

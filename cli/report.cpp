@@ -67,11 +67,14 @@ std::string failures(const Json& failed) {
   return out;
 }
 
+// RFC 4180: quoted only when the text holds a comma, a quote or a line break.
 std::string csv_cell(const Json& v) {
   if (v.is_null()) return "";
   if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
   if (v.is_string()) {
-    std::string s = v.get<std::string>(), out = "\"";
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string out = "\"";
     for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
   }

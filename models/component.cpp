@@ -27,14 +27,20 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
 }
 
 void Node::send(Request& request, Link& link) {
-  context_.engine.schedule_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest,
-                              reinterpret_cast<std::uint64_t>(&request));
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  if (link.channel >= 0)
+    context_.engine.schedule_on(link.channel, link.to, kDeliverRequest, data);
+  else
+    context_.engine.schedule_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
 }
 
 void Node::reply(Request& request) {
   assert(request.link != nullptr && request.reply_to != nullptr);
-  context_.engine.schedule_in(request.link->draw(), sim::Phase::Arrival, request.reply_to, kDeliverReply,
-                              reinterpret_cast<std::uint64_t>(&request));
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  if (request.link->channel >= 0)
+    context_.engine.schedule_on(request.link->channel, request.reply_to, kDeliverReply, data);
+  else
+    context_.engine.schedule_in(request.link->draw(), sim::Phase::Arrival, request.reply_to, kDeliverReply, data);
 }
 
 Request& Node::make_call(Request& parent, Link& link, std::uint32_t operation) {

@@ -65,6 +65,8 @@ void LoadBalancer::connect(Wiring& wiring) {
   sent_.assign(n, 0);
   window_sent_.assign(n, 0);
   current_weight_.assign(n, 0);
+  if (latency_.is_constant() && !latency_.is_zero())
+    latency_channel_ = context_.engine.channel(latency_.fixed(), sim::Phase::Departure);
 }
 
 std::size_t LoadBalancer::pick(const Request& request) {
@@ -120,6 +122,8 @@ void LoadBalancer::on_request(Request& request) {
   stats_.in_system.add(now(), +1);
   if (latency_.is_zero()) {
     forward(request);
+  } else if (latency_channel_ >= 0) {
+    context_.engine.schedule_on(latency_channel_, this, kForward, reinterpret_cast<std::uint64_t>(&request));
   } else {
     context_.engine.schedule_in(latency_.draw(rng_), sim::Phase::Departure, this, kForward,
                                 reinterpret_cast<std::uint64_t>(&request));

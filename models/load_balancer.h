@@ -44,6 +44,7 @@ class LoadBalancer final : public Component {
   Policy policy_;
   bool hash_on_key_ = false;
   Delay latency_;
+  int latency_channel_ = -1;
   std::vector<std::int64_t> weights_;
   std::vector<std::int64_t> current_weight_;  // smooth weighted round robin state
   std::vector<std::int64_t> open_;            // requests open at each replica through here

@@ -31,7 +31,7 @@ Network::Network(const Json& network, const Json& links, const sim::RandomStream
       overrides_(links),
       streams_(streams) {}
 
-Link& Network::link(Node& from, Node& to) {
+Link& Network::link(Node& from, Node& to, sim::Engine& engine) {
   for (auto& l : links_)
     if (l->from == &from && l->to == &to) return *l;
   const Json* latency = &default_latency_;
@@ -45,6 +45,7 @@ Link& Network::link(Node& from, Node& to) {
   l->to = &to;
   l->latency = Delay(make_time_distribution(*latency));
   l->rng = streams_.for_component("link:" + from.name() + "->" + to.name());
+  if (l->latency.is_constant()) l->channel = engine.channel(l->latency.fixed(), sim::Phase::Arrival);
   links_.push_back(std::move(l));
   return *links_.back();
 }

@@ -10,6 +10,7 @@
 
 #include "models/params.h"
 #include "models/spec.h"
+#include "sim/engine.h"
 #include "sim/rng.h"
 
 namespace archsim::models {
@@ -20,6 +21,7 @@ struct Link {
   Node* from = nullptr;
   Node* to = nullptr;
   Delay latency;
+  int channel = -1;  // the engine's lane for a constant latency, or -1
   sim::Rng rng;
   sim::Time draw() { return latency.draw(rng); }
 };
@@ -32,7 +34,7 @@ class Network {
  public:
   Network(const spec::Json& network, const spec::Json& links, const sim::RandomStreams& streams);
   // The link from one node to another, made on first use; stable address.
-  Link& link(Node& from, Node& to);
+  Link& link(Node& from, Node& to, sim::Engine& engine);
   std::size_t size() const { return links_.size(); }
 
  private:

@@ -18,10 +18,7 @@ Spec positive_ms(std::string doc) {
   return Spec::number(std::move(doc)).unit("ms").greater_than(0).max(kMaxMilliseconds);
 }
 
-std::string text(double v) {
-  std::string s = Json(v).dump();
-  return s;
-}
+std::string text(double v) { return spec::format_number(v); }
 
 }  // namespace
 
@@ -106,9 +103,9 @@ spec::NodeRef time_distribution_spec() {
       for (std::size_t i = 1; i < points.size(); ++i) {
         if (points[i].first == points[i - 1].first) errors.add(p, "percentile " + text(points[i].first) + " is given twice");
         else if (points[i].second < points[i - 1].second)
-          errors.add(p, "values must not decrease with the percentile: p" + text(points[i].first) + " = " +
-                            text(points[i].second) + " is below p" + text(points[i - 1].first) + " = " +
-                            text(points[i - 1].second));
+          errors.add(p, "values must not decrease with the percentile: the value at \"" + text(points[i].first) + "\" (" +
+                            text(points[i].second) + ") is below the value at \"" + text(points[i - 1].first) + "\" (" +
+                            text(points[i - 1].second) + ")");
       }
     });
 

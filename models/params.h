@@ -29,6 +29,8 @@ class Delay {
     return sim::Time::from_ms(ms < 0 ? 0 : ms);
   }
   bool is_zero() const { return constant_ && fixed_.ns == 0; }
+  bool is_constant() const { return constant_; }
+  sim::Time fixed() const { return fixed_; }  // the value, when constant
   double mean_ms() const { return distribution_ ? distribution_->mean() : 0; }
 
  private:

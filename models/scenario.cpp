@@ -58,7 +58,8 @@ spec::NodeRef scenario_spec() {
     scenario.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const double duration = v["duration_s"].get<double>();
       if (v["warmup_s"].get<double>() >= duration)
-        errors.add(path / "warmup_s", "must be shorter than duration_s (" + v["duration_s"].dump() + "), got " + v["warmup_s"].dump());
+        errors.add(path / "warmup_s", "must be shorter than duration_s (" + spec::format_number(duration) + "), got " +
+                                          spec::format_number(v["warmup_s"].get<double>()));
       const double intervals = duration / v["report_interval_s"].get<double>();
       if (intervals > 1e6)
         errors.add(path / "report_interval_s", "gives " + std::to_string(static_cast<long long>(intervals)) +
@@ -298,8 +299,7 @@ std::optional<Scenario> validate_scenario(const Json& input, spec::Errors& error
 std::optional<Scenario> load_scenario(std::string_view text, const std::vector<std::string>& overrides,
                                       spec::Errors& errors) {
   if (text.size() > kMaxScenarioBytes) {
-    errors.add(spec::Path(), "is " + std::to_string(text.size()) + " bytes; scenarios are limited to " +
-                                 std::to_string(kMaxScenarioBytes) + " bytes");
+    errors.add(spec::Path(), "is larger than " + std::to_string(kMaxScenarioBytes) + " bytes, the limit for a scenario");
     return std::nullopt;
   }
   if (nesting_depth(text) > kMaxNesting) {

@@ -76,6 +76,7 @@ Service::Service(const Json& config, std::uint32_t index, Context& context)
       workers_(config.at("workers").get<std::int64_t>()),
       queue_capacity_(config.at("queue_capacity").get<std::int64_t>()),
       replicas_(static_cast<std::size_t>(config.at("replicas").get<std::int64_t>())),
+      per_replica_(replicas_.size() > 1),
       rng_(context.streams.for_component(name_)) {
   if (config.contains("handlers"))
     for (const auto& [operation, steps] : config["handlers"].items()) {
@@ -97,11 +98,14 @@ void Service::connect(Wiring& wiring) {
     } else {
       by_operation_[wiring.operation(handler_names_[i])] = &handlers_[i];
     }
-    for (auto& step : handlers_[i].steps)
+    for (auto& step : handlers_[i].steps) {
+      if (step.kind == Step::Kind::Compute && step.time.is_constant())
+        step.channel = context_.engine.channel(step.time.fixed(), sim::Phase::Departure);
       for (auto& t : step.targets) {
         t.link = &wiring.link(*this, wiring.node(t.name));
         if (!t.operation_name.empty()) t.operation = wiring.operation(t.operation_name);
       }
+    }
   }
   // The default handler fills the operations without their own; it was
   // pushed last, so the loop above ran it after every named one.
@@ -141,7 +145,7 @@ void Service::admit(Request& request, Replica&) {
 
 void Service::begin(Request& request, Replica& replica) {
   ++replica.busy;
-  replica.busy_time.set(now(), replica.busy);
+  if (per_replica_) replica.busy_time.set(now(), replica.busy);
   stats_.busy.add(now(), +1);
   const sim::Time waited = now() - request.arrived;
   ++stats_.counters.started;
@@ -162,8 +166,11 @@ void Service::run(Request& request) {
   switch (step.kind) {
     case Step::Kind::Compute:
       stats_.computing.add(now(), +1);
-      context_.engine.schedule_in(step.time.draw(rng_), sim::Phase::Departure, this, kComputeDone,
-                                  reinterpret_cast<std::uint64_t>(&request));
+      if (step.channel >= 0)
+        context_.engine.schedule_on(step.channel, this, kComputeDone, reinterpret_cast<std::uint64_t>(&request));
+      else
+        context_.engine.schedule_in(step.time.draw(rng_), sim::Phase::Departure, this, kComputeDone,
+                                    reinterpret_cast<std::uint64_t>(&request));
       return;
     case Step::Kind::Call:
     case Step::Kind::Parallel:
@@ -186,7 +193,7 @@ void Service::run(Request& request) {
 Service::Replica& Service::leave(Request& request) {
   Replica& replica = replicas_[static_cast<std::size_t>(request.instance)];
   --replica.busy;
-  replica.busy_time.set(now(), replica.busy);
+  if (per_replica_) replica.busy_time.set(now(), replica.busy);
   ++replica.completed;
   stats_.busy.add(now(), -1);
   stats_.in_system.add(now(), -1);
@@ -239,7 +246,7 @@ void Service::on_reply(Request& call) {
 
 void Service::on_window_begin(sim::Time now) {
   for (auto& r : replicas_) {
-    r.window_busy = r.busy_time.integral(now);
+    r.window_busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);
     r.window_completed = r.completed;
   }
 }
@@ -255,7 +262,8 @@ Json Service::extra_results(sim::Time now) const {
   for (const auto& r : replicas_) {
     Json i = Json::object();
     i["throughput_qps"] = seconds > 0 ? static_cast<double>(r.completed - r.window_completed) / seconds : 0.0;
-    i["utilization"] = sim::window_mean(r.window_busy, r.busy_time.integral(now), start, now) / static_cast<double>(workers_);
+    const __int128 busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);
+    i["utilization"] = sim::window_mean(r.window_busy, busy, start, now) / static_cast<double>(workers_);
     instances.push_back(i);
   }
   out["instances"] = instances;

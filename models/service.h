@@ -55,6 +55,7 @@ class Service final : public Component {
   struct Step {
     enum class Kind { Compute, Call, Parallel, Forward } kind = Kind::Compute;
     Delay time;
+    int channel = -1;  // the engine's lane when the time is constant
     std::vector<Target> targets;
   };
   struct Handler {
@@ -63,7 +64,7 @@ class Service final : public Component {
   struct Replica {
     std::int64_t busy = 0;
     sim::RingBuffer<Request*> queue;
-    sim::TimeWeighted busy_time;
+    sim::TimeWeighted busy_time;  // kept only with several replicas
     std::uint64_t completed = 0;
     __int128 window_busy = 0;
     std::uint64_t window_completed = 0;
@@ -84,6 +85,7 @@ class Service final : public Component {
   std::int64_t queue_capacity_;
   std::vector<Replica> replicas_;
   std::size_t next_replica_ = 0;
+  bool per_replica_;  // several replicas: track each one's busy time too
   std::vector<Handler> handlers_;              // by declaration
   std::vector<std::string> handler_names_;     // operation each handler serves; "" = service_time
   std::vector<const Handler*> by_operation_;   // by operation index; null: no handler (refused in validation)

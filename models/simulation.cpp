@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <stdexcept>
 
 #include "models/registry.h"
 
@@ -21,7 +22,9 @@ Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
   context_.operations = scenario.operations;
   context_.end = sim::Time::from_s(config_.at("duration_s").get<double>());
   context_.warmup_end = sim::Time::from_s(config_.at("warmup_s").get<double>());
-  if (context_.warmup_end >= context_.end) context_.warmup_end = sim::Time::zero();
+  if (context_.warmup_end >= context_.end)
+    throw std::invalid_argument("the warm-up (" + spec::format_number(config_["warmup_s"].get<double>()) +
+                                " s) must be shorter than the run (" + spec::format_number(config_["duration_s"].get<double>()) + " s)");
   interval_ = sim::Time::from_s(config_.at("report_interval_s").get<double>());
   if (interval_.ns <= 0) interval_ = sim::Time::from_ns(1);
   max_events_ = config_.at("limits").at("max_events").get<std::uint64_t>();
@@ -50,7 +53,7 @@ Node& Simulation::node(const std::string& name) {
   std::abort();
 }
 
-Link& Simulation::link(Node& from, Node& to) { return network_->link(from, to); }
+Link& Simulation::link(Node& from, Node& to) { return network_->link(from, to, context_.engine); }
 
 std::uint32_t Simulation::operation(const std::string& name) {
   auto it = std::find(context_.operations.begin(), context_.operations.end(), name);

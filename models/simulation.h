@@ -24,6 +24,7 @@ struct RunOptions {
 
 class Simulation final : private Wiring, private sim::EventTarget {
  public:
+  // Throws std::invalid_argument if options.duration_s leaves no time after the warm-up.
   Simulation(const Scenario& scenario, const RunOptions& options);
   ~Simulation();
 

@@ -39,12 +39,7 @@ std::string json_type_name(const Json& value) {
   }
 }
 
-std::string number_text(double v) {
-  std::ostringstream out;
-  out.precision(15);
-  out << v;
-  return out.str();
-}
+std::string number_text(double v) { return format_number(v); }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
@@ -103,6 +98,14 @@ std::vector<std::string> variant_names(const Node& node) {
 }  // namespace
 
 // ---- Path -------------------------------------------------------------------
+
+std::string format_number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e18) return std::to_string(static_cast<long long>(v));
+  std::ostringstream out;
+  out.precision(15);
+  out << v;
+  return out.str();
+}
 
 Path Path::operator/(std::string_view key) const {
   Path p = *this;
@@ -392,6 +395,11 @@ Json normalize(const Json& input, const Node& node, const Path& path, Errors& er
       if (input.size() > node.max_items) {
         errors.add(path, "must have at most " + std::to_string(node.max_items) + " entries, got " +
                              std::to_string(input.size()));
+        return Json::object();
+      }
+      if (input.size() < node.min_items) {
+        errors.add(path, "must have at least " + std::to_string(node.min_items) + " entr" +
+                             (node.min_items == 1 ? "y" : "ies") + ", got " + std::to_string(input.size()));
         return Json::object();
       }
       Json out = Json::object();
@@ -707,6 +715,10 @@ std::string apply_override(Json& scenario, std::string_view assignment) {
     segments.emplace_back(false, path.substr(i, end == std::string::npos ? std::string::npos : end - i));
     i = end == std::string::npos ? path.size() : end;
   }
+  for (std::size_t k = 0; k + 1 < path.size(); ++k)
+    if (path[k] == '.' && (path[k + 1] == '.' || path[k + 1] == '['))
+      return "empty key in path \"" + path + "\"";
+  if (path.front() == '.' || path.back() == '.') return "empty key in path \"" + path + "\"";
   if (segments.empty()) return "empty path in \"" + std::string(assignment) + "\"";
 
   Json* at = &scenario;
@@ -720,8 +732,8 @@ std::string apply_override(Json& scenario, std::string_view assignment) {
       const bool numeric = !text_segment.empty() &&
                            std::all_of(text_segment.begin(), text_segment.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
       if (numeric) {
-        index = std::stoul(text_segment);
-        found = index < at->size();
+        // Indexes longer than 9 digits are past any array a scenario may hold.
+        found = text_segment.size() <= 9 && (index = std::stoul(text_segment)) < at->size();
       } else {
         for (std::size_t k = 0; k < at->size(); ++k)
           if ((*at)[k].is_object() && (*at)[k].value("name", "") == text_segment) {

@@ -58,6 +58,9 @@ class Errors {
   std::vector<Error> list_;
 };
 
+// A number as a person writes it: 3, 0.25, 9007199254740991, 1e-09.
+std::string format_number(double value);
+
 // The closest candidate by edit distance, if close enough to be a likely typo.
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 // ` did you mean "x"?` or empty.

@@ -33,13 +33,15 @@ spec::NodeRef workload_spec() {
     schedule.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const auto& points = v["points"];
       if (points[0]["at_s"].get<double>() != 0)
-        errors.add((path / "points")[0] / "at_s", "the first point must be at 0 s, got " + points[0]["at_s"].dump());
+        errors.add((path / "points")[0] / "at_s", "the first point must be at 0 s, got " + spec::format_number(points[0]["at_s"].get<double>()));
       for (std::size_t i = 1; i < points.size(); ++i)
         if (points[i]["at_s"].get<double>() <= points[i - 1]["at_s"].get<double>())
           errors.add((path / "points")[i] / "at_s", "must be later than the point before (" +
-                                                        points[i - 1]["at_s"].dump() + " s), got " + points[i]["at_s"].dump());
+                                                        spec::format_number(points[i - 1]["at_s"].get<double>()) + " s), got " +
+                                                        spec::format_number(points[i]["at_s"].get<double>()));
       if (v.contains("period_s") && v["period_s"].get<double>() <= points.back()["at_s"].get<double>())
-        errors.add(path / "period_s", "must be longer than the last point's at_s (" + points.back()["at_s"].dump() + " s)");
+        errors.add(path / "period_s", "must be longer than the last point's at_s (" +
+                                          spec::format_number(points.back()["at_s"].get<double>()) + " s)");
     });
 
     Spec closed = Spec::object("Closed loop: a fixed number of users, each waiting for its reply and thinking before the next request");

@@ -10,10 +10,15 @@
 // table, recycled through a free list, so steady-state scheduling allocates
 // nothing. Cancelling marks the slot; the queue skips it when it surfaces.
 //
-// Events scheduled for the current time (zero-latency hops, the common case)
-// skip the heap: they go to one FIFO lane per phase. Every event in a lane has
-// the current time and its phase, and lanes fill in schedule order, so each
-// lane is already sorted by the key; the earliest event is the least of the
+// Two kinds of events skip the heap and go to FIFO lanes instead, because
+// they arrive already sorted:
+// - events for the current time (zero-latency hops, the common case), one
+//   lane per phase: every event in such a lane has the current time and its
+//   phase, and lanes fill in schedule order;
+// - events scheduled a fixed delay ahead on a channel (a link or a step with a
+//   constant time): the current time never decreases, so now + delay and seq
+//   both grow along the lane.
+// Each lane is thus sorted by the key; the earliest event is the least of the
 // heap's top and the lanes' fronts, and the order is exactly the heap's.
 #pragma once
 
@@ -61,31 +66,45 @@ class DaryEventQueue {
  public:
   EventHandle push(Time at, Phase phase, EventTarget* target, std::uint32_t kind,
                    std::uint64_t data) {
-    std::uint32_t slot;
-    if (free_.empty()) {
-      slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back(Slot{});
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-    }
-    Slot& s = slots_[slot];
-    s.target = target;
-    s.data = data;
-    s.kind = kind;
-    s.live = true;
-    if (++s.generation == 0) s.generation = 1;
+    const std::uint32_t slot = take_slot(target, kind, data);
+    const Slot& s = slots_[slot];
     assert(seq_ < (std::uint64_t{1} << 56));
     assert(at.ns >= now_);
     const Key key{at.ns, (static_cast<std::uint64_t>(phase) << 56) | seq_++, slot};
     if (at.ns == now_) {
-      lanes_[static_cast<std::size_t>(phase)].push_back(key);
+      push_lane(static_cast<int>(phase), key);
     } else {
       heap_.push_back(key);
       sift_up(heap_.size() - 1);
     }
     ++live_;
     return EventHandle{slot, s.generation};
+  }
+
+  // A lane for events scheduled `delay` ahead in `phase`; -1 when the lanes
+  // are all taken (the caller then schedules through push()). Lanes are
+  // shared by every caller with the same delay and phase.
+  int channel(Time delay, Phase phase) {
+    assert(delay.ns >= 0);
+    if (delay.ns == 0) return static_cast<int>(phase);
+    for (int i = kPhases; i < lane_count_; ++i)
+      if (lane_delay_[i] == delay.ns && lane_phase_[i] == phase) return i;
+    if (lane_count_ == kMaxLanes) return -1;
+    lane_delay_[lane_count_] = delay.ns;
+    lane_phase_[lane_count_] = phase;
+    return lane_count_++;
+  }
+
+  // Schedules an event on a channel: at the current time plus its delay.
+  EventHandle push_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+    assert(channel >= 0 && channel < lane_count_);
+    const std::uint32_t slot = take_slot(target, kind, data);
+    assert(seq_ < (std::uint64_t{1} << 56));
+    const Key key{now_ + lane_delay_[channel],
+                  (static_cast<std::uint64_t>(lane_phase_[channel]) << 56) | seq_++, slot};
+    push_lane(channel, key);
+    ++live_;
+    return EventHandle{slot, slots_[slot].generation};
   }
 
   // Marks the event cancelled; true if it was still pending.
@@ -183,19 +202,41 @@ class DaryEventQueue {
   }
   static bool before(const Key& a, const Key& b) { return rank(a) < rank(b); }
 
+  std::uint32_t take_slot(EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+    std::uint32_t slot;
+    if (free_.empty()) {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(Slot{});
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+    }
+    Slot& s = slots_[slot];
+    s.target = target;
+    s.data = data;
+    s.kind = kind;
+    s.live = true;
+    if (++s.generation == 0) s.generation = 1;
+    return slot;
+  }
+
+  void push_lane(int lane, const Key& key) {
+    lanes_[lane].push_back(key);
+    nonempty_ |= 1u << lane;
+  }
+
   // The least key among the heap's top and the lanes' fronts; remembers where
   // it came from for remove_top(). Null when the set is empty.
   const Key* find_top() {
     const Key* best = heap_.empty() ? nullptr : &heap_.front();
     top_lane_ = -1;
-    for (int p = 0; p < kPhases; ++p) {
-      if (lanes_[p].empty()) continue;
-      const Key& k = lanes_[p].front();
+    for (std::uint32_t bits = nonempty_; bits != 0; bits &= bits - 1) {
+      const int lane = __builtin_ctz(bits);
+      const Key& k = lanes_[lane].front();
       if (best == nullptr || before(k, *best)) {
         best = &k;
-        top_lane_ = p;
+        top_lane_ = lane;
       }
-      break;  // a lane of a later phase cannot hold a smaller key
     }
     return best;
   }
@@ -203,6 +244,7 @@ class DaryEventQueue {
   void remove_top() {
     if (top_lane_ >= 0) {
       lanes_[top_lane_].pop_front();
+      if (lanes_[top_lane_].empty()) nonempty_ &= ~(1u << top_lane_);
     } else {
       pop_top();
     }
@@ -248,8 +290,15 @@ class DaryEventQueue {
   }
 
   static constexpr int kPhases = 4;
+  // Lanes 0-3 hold events for the current time, by phase; the others are
+  // channels with a fixed delay. Few enough that scanning them is cheap.
+  static constexpr int kMaxLanes = 16;
   std::vector<Key> heap_;
-  RingBuffer<Key> lanes_[kPhases];
+  RingBuffer<Key> lanes_[kMaxLanes];
+  std::int64_t lane_delay_[kMaxLanes] = {};
+  Phase lane_phase_[kMaxLanes] = {Phase::Boundary, Phase::Departure, Phase::Arrival, Phase::Timer};
+  int lane_count_ = kPhases;
+  std::uint32_t nonempty_ = 0;  // bit i: lane i holds events
   int top_lane_ = -1;
   std::int64_t now_ = 0;  // time of the last event taken
   std::vector<Slot> slots_;

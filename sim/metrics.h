@@ -19,7 +19,8 @@ class TimeWeighted {
  public:
   std::int64_t value() const { return value_; }
 
-  void set(Time now, std::int64_t value) {
+  // Called several times per request: kept inline.
+  [[gnu::always_inline]] void set(Time now, std::int64_t value) {
     assert(now.ns >= last_.ns);
     area_ += static_cast<__int128>(value_) * (now.ns - last_.ns);
     last_ = now;
@@ -27,7 +28,7 @@ class TimeWeighted {
     if (value > max_window_) max_window_ = value;
     if (value > max_interval_) max_interval_ = value;
   }
-  void add(Time now, std::int64_t delta) { set(now, value_ + delta); }
+  [[gnu::always_inline]] void add(Time now, std::int64_t delta) { set(now, value_ + delta); }
 
   // The integral of the value from time zero to now (value x nanoseconds).
   // `now` must not be before the last change.
