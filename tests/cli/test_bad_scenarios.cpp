@@ -1,0 +1,417 @@
+// Bad scenarios: refused before anything runs (exit 1), every problem listed
+// at once as `FILE: json.path: message`, and the messages say where, what was
+// expected and what was found. Each case breaks one thing in a small valid
+// scenario and checks the whole of standard error, so a changed message is a
+// failed test.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "cli/commands.h"
+#include "models/scenario.h"
+#include "tests/cli/cli_helpers.h"
+
+namespace {
+
+using archsim::spec::Json;
+using namespace archsim::test_cli;
+
+constexpr const char* kOneProblem = "1 problem; nothing was run\n";
+
+// Writes `scenario` to shop.json and runs `archsim run` on it; nothing must
+// have run: no report, no run summary on standard error.
+struct Refusal {
+  std::string file;  // the path as given on the command line, as the messages show it
+  Outcome outcome;
+};
+
+Refusal refuse_text(const std::string& text) {
+  TempDir dir("bad-scenarios");
+  Refusal r;
+  r.file = dir.write("shop.json", text);
+  r.outcome = run({"run", r.file});
+  CHECK(r.outcome.code == archsim::cli::kExitInvalidScenario);
+  CHECK(r.outcome.out.empty());  // no report: nothing ran
+  CHECK(r.outcome.err.find("events in") == std::string::npos);
+  return r;
+}
+
+Refusal refuse(const Json& scenario) { return refuse_text(scenario.dump(2)); }
+
+// The exact standard error for a scenario with a single problem.
+std::string only(const Refusal& r, const std::string& line) { return r.file + ": " + line + "\n" + kOneProblem; }
+
+}  // namespace
+
+TEST_CASE("the small scenario the bad-input tests break is itself valid") {
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", small_scenario().dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.out == file + ": valid\n");
+  CHECK(o.err.empty());
+}
+
+TEST_CASE("a value of the wrong type is refused with its path, the expected type and what was found") {
+  Json s = small_scenario();
+  s["components"][0]["workers"] = "many";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer, got a string \"many\""));
+}
+
+TEST_CASE("a number out of range is refused with the bound and the value") {
+  Json s = small_scenario();
+  s["components"][0]["workers"] = -4;
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer of at least 1, got -4"));
+}
+
+TEST_CASE("a fraction where an integer is expected is refused, but a whole number written as 1e2 is accepted") {
+  Json s = small_scenario();
+  s["components"][1]["workers"] = 2.5;
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1].workers: must be an integer, got 2.5"));
+
+  Json whole = small_scenario();
+  whole["components"][1]["workers"] = 1e2;
+  TempDir dir("bad-scenarios");
+  const Outcome o = run({"validate", "--print", dir.write("whole.json", whole.dump())});
+  REQUIRE(o.code == 0);
+  CHECK(Json::parse(o.out)["components"][1]["workers"] == 100);
+}
+
+TEST_CASE("an unknown key is reported with the closest known key") {
+  Json s = small_scenario();
+  s["components"][1]["queue_capacty"] = 10;
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1]: unknown key \"queue_capacty\"; did you mean \"queue_capacity\"?"));
+}
+
+TEST_CASE("an unknown key far from every known key gets no suggestion") {
+  Json s = small_scenario();
+  s["flavour"] = "vanilla";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "unknown key \"flavour\""));
+}
+
+TEST_CASE("an unknown component type is refused with the list of types and the closest one") {
+  Json s = small_scenario();
+  s["components"][1]["type"] = "servce";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[1].type: \"servce\" is not one of: load_balancer, service; did you mean \"service\"?"));
+}
+
+TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
+  Json s = balanced_scenario();
+  s["components"][0]["policy"] = "round-robbin";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].policy: \"round-robbin\" is not one of: round_robin, "
+                                 "weighted_round_robin, random, least_connections, power_of_two_choices, hash; "
+                                 "did you mean \"round_robin\"?"));
+}
+
+TEST_CASE("a call to a component that does not exist is refused with the closest name") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["read"][1]["call"] = "db-primry";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0].handlers.read[1].call: no component named \"db-primry\"; did you mean \"db-primary\"?"));
+}
+
+TEST_CASE("a workload target that does not exist is refused with the closest name") {
+  Json s = small_scenario();
+  s["workloads"][0]["target"] = "wbe";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "workloads[0].target: no component named \"wbe\"; did you mean \"web\"?"));
+}
+
+TEST_CASE("a load balancer's backend must be a service") {
+  Json s = balanced_scenario();
+  s["components"][0]["backend"] = "lb";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].backend: \"lb\" is a load_balancer; it must be a service"));
+}
+
+TEST_CASE("two nodes with the same name are refused, naming the first one") {
+  Json s = small_scenario();
+  Json copy = s["components"][1];
+  copy["name"] = "web";
+  s["components"].push_back(copy);
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[2].name: \"web\" is already the name of components[0]; names must be unique"));
+}
+
+TEST_CASE("a cycle of synchronous calls is refused with the cycle spelled out") {
+  Json s = small_scenario();
+  // db-primary calls web back while serving select: web → db-primary → web.
+  s["components"][1]["handlers"]["select"].push_back(Json{{"call", "web"}, {"operation", "read"}});
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0]: synchronous call cycle: web → db-primary → web; a request would wait on itself"));
+}
+
+TEST_CASE("an operation reaching a service with no handler for it and no service_time is refused") {
+  Json s = small_scenario();
+  s["components"][1]["handlers"].erase("update");
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1]: operation \"update\" reaches service \"db-primary\" (from service "
+                                 "\"web\") but it has no handler for it and no service_time"));
+}
+
+TEST_CASE("a handler for an operation that nothing sends is reported as a likely typo") {
+  Json s = small_scenario();
+  // The handler's name is misspelled: select reaches db-primary unhandled, and selct is never sent.
+  s["components"][1]["handlers"]["selct"] = s["components"][1]["handlers"]["select"];
+  s["components"][1]["handlers"].erase("select");
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == r.file + ": components[1]: operation \"select\" reaches service \"db-primary\" (from service "
+                                  "\"web\") but it has no handler for it and no service_time\n" +
+                             r.file + ": components[1].handlers.selct: no request with operation \"selct\" is ever "
+                                      "sent; did you mean \"select\"?\n"
+                                      "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a handler for an extra operation nobody sends is refused even when every sent one is handled") {
+  Json s = small_scenario();
+  s["components"][1]["handlers"]["delete"] = Json::array({Json{{"compute", {{"type", "constant"}, {"value_ms", 1}}}}});
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1].handlers.delete: no request with operation \"delete\" is ever sent"));
+}
+
+TEST_CASE("forward must be the last step of a handler") {
+  Json s = small_scenario();
+  auto& read = s["components"][0]["handlers"]["read"];
+  read.insert(read.begin(), Json{{"forward", "db-primary"}, {"operation", "select"}});
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0].handlers.read[0]: forward must be the last step: the worker is gone after it"));
+}
+
+TEST_CASE("a missing required key is named, with what it is for") {
+  Json s = small_scenario();
+  s.erase("workloads");
+  auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "missing required key \"workloads\" (Clients sending requests)"));
+
+  Json t = balanced_scenario();
+  t["components"][0].erase("backend");
+  r = refuse(t);
+  CHECK(r.outcome.err ==
+        only(r, "components[0]: missing required key \"backend\" (The service whose replicas receive the requests)"));
+}
+
+TEST_CASE("a service that knows neither a service_time nor handlers is refused") {
+  Json s = balanced_scenario();
+  s["components"][1].erase("service_time");
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[1]: needs service_time, handlers, or both: a service must know what to do with a request"));
+}
+
+TEST_CASE("a lognormal whose p99 is not above its mean is refused") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["read"][0]["compute"] = {{"type", "lognormal"}, {"mean_ms", 3}, {"p99_ms", 2}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0].handlers.read[0].compute.p99_ms: must be greater than mean_ms (3), got 2"));
+}
+
+TEST_CASE("a lognormal needs exactly one of p99_ms and cv") {
+  Json s = balanced_scenario();
+  s["components"][1]["service_time"] = {{"type", "lognormal"}, {"mean_ms", 3}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1].service_time: give exactly one of p99_ms and cv"));
+}
+
+TEST_CASE("empirical percentiles must include 0 and 100") {
+  Json s = small_scenario();
+  s["components"][1]["handlers"]["select"][0]["compute"] = {
+      {"type", "empirical"}, {"percentiles_ms", {{"10", 1}, {"50", 3}, {"90", 8}}}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1].handlers.select[0].compute.percentiles_ms: must give the "
+                                 "percentiles \"0\" (minimum) and \"100\" (maximum)"));
+}
+
+TEST_CASE("a load balancer's weights must be one per replica of its backend") {
+  Json s = balanced_scenario();
+  s["components"][0]["policy"] = "weighted_round_robin";
+  s["components"][0]["weights"] = {1, 2};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].weights: has 2 weights but backend \"web\" has 4 replicas"));
+}
+
+TEST_CASE("weights are refused with a policy that does not use them") {
+  Json s = balanced_scenario();
+  s["components"][0]["weights"] = {1, 1, 1, 1};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0].weights: only used by policy weighted_round_robin, but the policy is round_robin"));
+}
+
+TEST_CASE("the warm-up must be shorter than the run") {
+  Json s = small_scenario();
+  s["warmup_s"] = 5;
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "warmup_s: must be shorter than duration_s (5), got 5"));
+}
+
+TEST_CASE("an operation listed twice in a workload is refused") {
+  Json s = small_scenario();
+  s["workloads"][0]["operations"][1]["name"] = "read";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "workloads[0].operations[1].name: operation \"read\" is listed twice"));
+}
+
+TEST_CASE("invalid JSON is refused with the line and column of the problem") {
+  const auto r = refuse_text("{\n  \"name\": \"x\",\n  \"seed\": 1,,\n}\n");
+  CHECK(r.outcome.err == only(r, "not valid JSON: parse error at line 3, column 13: syntax error while parsing "
+                                 "object key - unexpected ','; expected string literal"));
+}
+
+TEST_CASE("an empty file is refused as invalid JSON, not run") {
+  const auto r = refuse_text("");
+  CHECK(r.outcome.err.rfind(r.file + ": not valid JSON: parse error at line 1, column 1: ", 0) == 0);
+  CHECK(r.outcome.err.find("unexpected end of input") != std::string::npos);
+  CHECK(count_lines(r.outcome.err) == 2);
+}
+
+TEST_CASE("a scenario that is not a JSON object is refused") {
+  const auto r = refuse_text("[1, 2]");
+  CHECK(r.outcome.err == only(r, "must be an object, got an array"));
+}
+
+TEST_CASE("nesting deeper than the limit is refused before parsing; at the limit it is parsed") {
+  using archsim::models::kMaxNesting;
+  const auto deep = std::string(kMaxNesting + 1, '[') + std::string(kMaxNesting + 1, ']');
+  const auto r = refuse_text(deep);
+  CHECK(r.outcome.err == only(r, "nests arrays and objects more than 64 deep"));
+
+  // At the limit the text reaches the validator (and is refused for its shape).
+  const auto at_limit = std::string(kMaxNesting, '[') + std::string(kMaxNesting, ']');
+  const auto s = refuse_text(at_limit);
+  CHECK(s.outcome.err == only(s, "must be an object, got an array"));
+}
+
+TEST_CASE("brackets inside strings do not count as nesting") {
+  Json s = small_scenario();
+  s["description"] = std::string(1000, '[');
+  TempDir dir("bad-scenarios");
+  const Outcome o = run({"validate", dir.write("strings.json", s.dump())});
+  CHECK(o.code == 0);
+}
+
+TEST_CASE("a scenario text larger than the limit is refused without parsing it") {
+  using archsim::models::kMaxScenarioBytes;
+  // Built in memory: no need for a 64 MiB file on disk.
+  std::string huge(kMaxScenarioBytes + (1u << 20), ' ');
+  huge.front() = '{';
+  huge.back() = '}';
+  archsim::spec::Errors errors;
+  const auto scenario = archsim::models::load_scenario(huge, {}, errors);
+  CHECK_FALSE(scenario.has_value());
+  CHECK(errors.format("big.json") ==
+        "big.json: is larger than 67108864 bytes, the limit for a scenario\n");
+
+  // Through standard input the same limit applies.
+  const Outcome o = run({"validate", "-"}, huge);
+  CHECK(o.code == archsim::cli::kExitInvalidScenario);
+  CHECK(o.err == "<stdin>: is larger than 67108864 bytes, the limit for a scenario\n" + std::string(kOneProblem));
+}
+
+TEST_CASE("a file that does not exist is a usage problem (exit 2), not an invalid scenario") {
+  TempDir dir("bad-scenarios");
+  const std::string missing = dir.file("no-such-scenario.json");
+  for (const char* command : {"run", "validate"}) {
+    CAPTURE(command);
+    const Outcome o = run({command, missing});
+    CHECK(o.code == archsim::cli::kExitUsage);
+    CHECK(o.out.empty());
+    CHECK(o.err == "archsim: cannot read " + missing + "\n");
+  }
+}
+
+TEST_CASE("every problem of one kind is reported at once, in file order, with the count") {
+  Json s = small_scenario();
+  s["durration_s"] = 3;                                      // unknown key
+  s["workloads"][0]["arrival"]["rate_qps"] = 0;              // out of range (exclusive)
+  s["components"][0]["workers"] = -4;                        // out of range
+  s["components"][0]["replicas"] = 1.5;                      // not an integer
+  s["components"][1]["queue_capacity"] = "big";              // wrong type
+  s["components"][1]["handlers"]["update"][0]["compute"]["type"] = "expnential";  // unknown variant
+  const auto r = refuse(s);
+  const std::string& f = r.file;
+  CHECK(r.outcome.err ==
+        f + ": workloads[0].arrival.rate_qps: must be a number greater than 0, got 0\n" +
+            f + ": components[0].replicas: must be an integer, got 1.5\n" +
+            f + ": components[0].workers: must be an integer of at least 1, got -4\n" +
+            f + ": components[1].queue_capacity: must be an integer, got a string \"big\"\n" +
+            f + ": components[1].handlers.update[0].compute.type: \"expnential\" is not one of: constant, uniform, "
+                "exponential, normal, lognormal, pareto, weibull, empirical; did you mean \"exponential\"?\n" +
+            f + ": unknown key \"durration_s\"; did you mean \"duration_s\"?\n"
+                "6 problems; nothing was run\n");
+  CHECK(count_lines(r.outcome.err) == 7);
+}
+
+TEST_CASE("several cross-reference problems are reported at once; a name far from every other gets no suggestion") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["read"][1]["call"] = "db-primry";
+  s["components"][0]["handlers"]["write"][1]["call"] = "db-secondary";
+  s["workloads"][0]["target"] = "wbe";
+  const auto r = refuse(s);
+  const std::string& f = r.file;
+  CHECK(r.outcome.err ==
+        f + ": workloads[0].target: no component named \"wbe\"; did you mean \"web\"?\n" +
+            f + ": components[0].handlers.read[1].call: no component named \"db-primry\"; did you mean \"db-primary\"?\n" +
+            f + ": components[0].handlers.write[1].call: no component named \"db-secondary\"\n"
+                "3 problems; nothing was run\n");
+}
+
+TEST_CASE("validate refuses what run refuses, with the same messages") {
+  Json s = small_scenario();
+  s["components"][0]["workers"] = -4;
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", s.dump());
+  const Outcome v = run({"validate", file});
+  const Outcome r = run({"run", file});
+  CHECK(v.code == archsim::cli::kExitInvalidScenario);
+  CHECK(v.out.empty());
+  CHECK(v.err == r.err);
+}
+
+TEST_CASE("an empirical distribution without percentiles is refused, not run into a crash") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["read"][0]["compute"] = {{"type", "empirical"}, {"percentiles_ms", Json::object()}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0].handlers.read[0].compute.percentiles_ms: must have at least 2 entries, got 0"));
+}
+
+TEST_CASE("a link between two nodes that never exchange requests is refused, and so is a second link for a pair") {
+  Json s = small_scenario();
+  const Json latency = {{"type", "constant"}, {"value_ms", 1}};
+  s["links"] = Json::array({Json{{"from", "web"}, {"to", "db-primary"}, {"latency", latency}},
+                            Json{{"from", "db-primary"}, {"to", "web"}, {"latency", latency}},
+                            Json{{"from", "users"}, {"to", "db-primary"}, {"latency", latency}}});
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == r.file + ": links[1]: a second entry for the link between \"db-primary\" and \"web\"\n" +
+                             r.file +
+                             ": links[2]: \"db-primary\" and \"users\" never exchange requests (no call, forward, "
+                             "backend or target joins them)\n2 problems; nothing was run\n");
+}
+
+TEST_CASE("a directory given as the scenario is a usage problem with a clear message") {
+  TempDir dir("directory-scenario");
+  const auto o = run({"validate", dir.path().string()});
+  CHECK(o.code == archsim::cli::kExitUsage);
+  CHECK(o.err == "archsim: cannot read " + dir.path().string() + ": it is a directory\n");
+}
+
+TEST_CASE("an endless standard input is refused after the size limit, without reading it all") {
+  // One byte past the limit is enough to refuse; the reader never holds more.
+  const std::string text(archsim::models::kMaxScenarioBytes + 4096, ' ');
+  const auto o = run({"validate", "-"}, text);
+  CHECK(o.code == archsim::cli::kExitInvalidScenario);
+  CHECK(o.err == "<stdin>: is larger than 67108864 bytes, the limit for a scenario\n" + std::string(kOneProblem));
+}

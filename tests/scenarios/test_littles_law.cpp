@@ -1,0 +1,108 @@
+// Little's law, L = X W, on every component of every scenario, and end to end
+// for closed-loop workloads (N users = X (R + Z)).
+//
+// Per component, over the measured window of length T:
+//   L = concurrency.mean (time-average of requests inside),
+//   X = throughput_qps (requests that left in the window, per second),
+//   W = latency_ms.mean / 1000 (mean residence of those requests).
+// L T is the area under N(t) inside the window; X W T is the sum of the full
+// residence times of the requests that left in it. They differ only at the
+// window's edges: a request that arrived before the window and left inside
+// it adds its time before the window to X W T (at most latency_ms.max, and
+// there are at most concurrency.max of them), and a request still inside at
+// the end adds its time so far to L T alone (again at most concurrency.max of
+// them, each, in a run that keeps up, no longer than the longest residence).
+// So
+//   |L - X W| <= concurrency.max * latency_ms.max / T,
+// plus a relative 1e-9 for floating-point rounding of the divisions.
+//
+// End to end, the window is not bounded per request: a closed loop of N users
+// holds exactly N "customers" at every instant, each either thinking (mean Z)
+// or waiting for a reply (mean R), so N = X (R + Z). The simulated think times
+// are draws, not their mean, and whole cycles straddle the window's ends, so
+// the check is statistical: with K cycles completed in the window, the mean
+// of K think times has a relative standard error cv_think / sqrt(K) (scaled by
+// Z / (R + Z)), and the cycles cut by the window's ends add an error of about
+// (R + Z) / (sqrt(N) T) (N independent users, each off by about one cycle).
+// The tolerance is four times the sum of the two. The check runs the full
+// duration (T in the hundreds of seconds) so that it has teeth. Open-loop
+// workloads report no end-to-end concurrency, so there the law is checked
+// on the components only.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "tests/scenarios/scenario_runs.h"
+
+namespace {
+
+using namespace archsim::test_scenarios;
+
+constexpr double kRoundingBand = 1e-9;
+
+}  // namespace
+
+TEST_CASE("Little's law holds on every component of every scenario, within the window's edge effects") {
+  for (const auto& file : scenario_files()) {
+    const Json& r = short_run(file);
+    const double T = r["measured_s"].get<double>();
+    REQUIRE(T > 0);
+    for (const auto& [name, c] : r["components"].items()) {
+      CAPTURE(file.filename().string());
+      CAPTURE(name);
+      const double L = c["concurrency"]["mean"].get<double>();
+      const double X = c["throughput_qps"].get<double>();
+      const double W = c["latency_ms"]["mean"].get<double>() / 1000;
+      const double max_concurrency = c["concurrency"]["max"].get<double>();
+      const double max_latency = c["latency_ms"]["max"].get<double>() / 1000;
+      const double edge = max_concurrency * max_latency / T;
+      const double tolerance = edge + kRoundingBand * std::max(L, X * W);
+      INFO("L = " << L << ", X W = " << X * W << ", tolerance " << tolerance << " (edge " << edge << ", T " << T << " s)");
+      CHECK(std::fabs(L - X * W) <= tolerance);
+      // The tolerance must leave the law something to check: at most a fifth of L.
+      if (L > 0.01) CHECK(tolerance < 0.2 * L);
+    }
+  }
+}
+
+TEST_CASE("Little's law holds end to end for closed-loop users: N = X (R + Z)") {
+  int checked = 0;
+  for (const auto& file : scenario_files()) {
+    const auto scenario = load(file);
+    const Json& workloads = scenario.config["workloads"];
+    // One closed-loop workload, so the summary is its own.
+    if (workloads.size() != 1 || workloads[0]["arrival"]["type"] != "closed") continue;
+    const Json& arrival = workloads[0]["arrival"];
+    const Json& think = arrival["think_time"];
+    double Z, cv;
+    if (think["type"] == "exponential") {
+      Z = think["mean_ms"].get<double>() / 1000;
+      cv = 1;
+    } else if (think["type"] == "constant") {
+      Z = think["value_ms"].get<double>() / 1000;
+      cv = 0;
+    } else {
+      MESSAGE(file.filename().string() << ": think time of type " << think["type"] << " has no mean here; skipped");
+      continue;
+    }
+    CAPTURE(file.filename().string());
+    const Json r = run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
+    REQUIRE(r["run"]["completed"] == true);
+    const Json& s = r["summary"];
+    // Failed requests leave the latency histogram, so the law is only exact without them.
+    REQUIRE(s["failed"]["total"] == 0);
+    const double N = arrival["users"].get<double>();
+    const double X = s["throughput_qps"].get<double>();
+    const double R = s["latency_ms"]["mean"].get<double>() / 1000;
+    const double T = r["measured_s"].get<double>();
+    const double K = s["completed"].get<double>();
+    REQUIRE(K > 0);
+    const double relative = 4 * (cv / std::sqrt(K) * Z / (R + Z) + (R + Z) / (std::sqrt(N) * T));
+    INFO("N = " << N << ", X (R + Z) = " << X * (R + Z) << ", relative tolerance " << relative);
+    CHECK(std::fabs(X * (R + Z) - N) <= relative * N);
+    ++checked;
+  }
+  // scenarios/closed-loop-interactive.json is one; keep the check from going vacuous.
+  CHECK(checked >= 1);
+}
