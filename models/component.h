@@ -63,7 +63,8 @@ class Node : public sim::EventTarget {
   sim::Time now() const { return context_.engine.now(); }
   // Sends a request down a link; it arrives after the link's latency.
   void send(Request& request, Link& link);
-  // Returns a request to its sender over the link it came by.
+  // Returns a request to its sender over the link it came by, in the
+  // Departure phase (see network.h).
   void reply(Request& request);
   // A new call on behalf of `parent`, to be sent over `link`.
   Request& make_call(Request& parent, Link& link, std::uint32_t operation);

@@ -45,7 +45,10 @@ Link& Network::link(Node& from, Node& to, sim::Engine& engine) {
   l->to = &to;
   l->latency = Delay(make_time_distribution(*latency));
   l->rng = streams_.for_component("link:" + from.name() + "->" + to.name());
-  if (l->latency.is_constant()) l->channel = engine.channel(l->latency.fixed(), sim::Phase::Arrival);
+  if (l->latency.is_constant()) {
+    l->request_channel = engine.channel(l->latency.fixed(), sim::Phase::Arrival);
+    l->reply_channel = engine.channel(l->latency.fixed(), sim::Phase::Departure);
+  }
   links_.push_back(std::move(l));
   return *links_.back();
 }

@@ -1,6 +1,8 @@
 // models/network.h: links between nodes. Every message between two nodes
 // travels a link and arrives after the link's one-way latency; a reply returns
-// over the link its request came by. Each link draws from its own random
+// over the link its request came by. A request arrives in the Arrival phase; a
+// reply in the Departure phase, because it is work finishing: the worker it
+// frees is free before a request arriving at the same instant asks for one. Each link draws from its own random
 // stream, named after its ends, so links do not disturb components' draws.
 #pragma once
 
@@ -21,7 +23,8 @@ struct Link {
   Node* from = nullptr;
   Node* to = nullptr;
   Delay latency;
-  int channel = -1;  // the engine's lane for a constant latency, or -1
+  int request_channel = -1;  // the engine's lanes for a constant latency, or -1
+  int reply_channel = -1;
   sim::Rng rng;
   sim::Time draw() { return latency.draw(rng); }
 };

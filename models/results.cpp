@@ -58,8 +58,9 @@ Json Simulation::results() const {
   out["warmup_s"] = config_.at("warmup_s");
   out["measured_s"] = seconds;
   Json run = Json::object();
-  run["completed"] = stop_problem_.empty();
-  run["stop_reason"] = sim::to_string(stop_reason_);
+  run["completed"] = completed_;
+  // A run that reached its end says so, whether or not events were left.
+  run["stop_reason"] = completed_ ? "end" : stop_reason_ == sim::StopReason::EventBudget ? "max_events" : "max_in_flight";
   run["problem"] = stop_problem_;
   run["simulated_s"] = now.to_s();
   run["events"] = context_.engine.events_processed();

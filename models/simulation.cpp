@@ -64,6 +64,9 @@ std::uint32_t Simulation::operation(const std::string& name) {
 void Simulation::on_event(std::uint32_t kind, std::uint64_t) {
   const sim::Time now = context_.engine.now();
   if (kind == kWarmupEnd) {
+    // The time series splits at the end of the warm-up, so that the measured
+    // intervals add up to the summary exactly.
+    close_interval();
     recorder_->begin_window(now);
     for (auto& c : components_) c->begin_window(now);
     window_open_ = true;
@@ -76,6 +79,7 @@ void Simulation::on_event(std::uint32_t kind, std::uint64_t) {
 
 void Simulation::close_interval() {
   const sim::Time now = context_.engine.now();
+  if (now == interval_start_) return;  // nothing since the last boundary
   // An interval counts as measured when it lies wholly after the warm-up.
   recorder_->close_interval(now, window_open_ && interval_start_ >= context_.warmup_end);
   interval_start_ = now;
@@ -100,6 +104,7 @@ void Simulation::run() {
   for (auto& w : workloads_) w->start();
 
   stop_reason_ = engine.run_until(context_.end, max_events_);
+  completed_ = stop_reason_ == sim::StopReason::TimeLimit || stop_reason_ == sim::StopReason::Drained;
   if (stop_reason_ == sim::StopReason::EventBudget)
     stop_problem_ = "stopped after " + std::to_string(max_events_) + " events (limits.max_events)";
   else if (stop_reason_ == sim::StopReason::Stopped)
@@ -107,7 +112,7 @@ void Simulation::run() {
   if (!stop_problem_.empty()) stop_problem_ = "at " + std::to_string(engine.now().to_s()) + " s: " + stop_problem_;
   // The last interval ends with the run (it may be shorter than the others).
   if (!window_open_) on_event(kWarmupEnd, 0);
-  if (interval_ends_s_.empty() || interval_ends_s_.back() < engine.now().to_s()) close_interval();
+  close_interval();
 }
 
 }  // namespace archsim::models

@@ -61,6 +61,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   std::unique_ptr<Recorder> recorder_;
   std::vector<double> interval_ends_s_;
   sim::StopReason stop_reason_ = sim::StopReason::Drained;
+  bool completed_ = false;  // ran to the end, not stopped by a limit
   std::string stop_problem_;
   bool window_open_ = false;
 };
