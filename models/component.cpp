@@ -29,18 +29,18 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
 void Node::send(Request& request, Link& link) {
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (link.request_channel >= 0)
-    context_.engine.schedule_on(link.request_channel, link.to, kDeliverRequest, data);
+    context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
   else
-    context_.engine.schedule_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
+    context_.engine.post_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
 }
 
 void Node::reply(Request& request) {
   assert(request.link != nullptr && request.reply_to != nullptr);
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (request.link->reply_channel >= 0)
-    context_.engine.schedule_on(request.link->reply_channel, request.reply_to, kDeliverReply, data);
+    context_.engine.post_on(request.link->reply_channel, request.reply_to, kDeliverReply, data);
   else
-    context_.engine.schedule_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+    context_.engine.post_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
 }
 
 Request& Node::make_call(Request& parent, Link& link, std::uint32_t operation) {

@@ -123,9 +123,9 @@ void LoadBalancer::on_request(Request& request) {
   if (latency_.is_zero()) {
     forward(request);
   } else if (latency_channel_ >= 0) {
-    context_.engine.schedule_on(latency_channel_, this, kForward, reinterpret_cast<std::uint64_t>(&request));
+    context_.engine.post_on(latency_channel_, this, kForward, reinterpret_cast<std::uint64_t>(&request));
   } else {
-    context_.engine.schedule_in(latency_.draw(rng_), sim::Phase::Departure, this, kForward,
+    context_.engine.post_in(latency_.draw(rng_), sim::Phase::Departure, this, kForward,
                                 reinterpret_cast<std::uint64_t>(&request));
   }
 }

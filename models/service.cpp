@@ -167,9 +167,9 @@ void Service::run(Request& request) {
     case Step::Kind::Compute:
       stats_.computing.add(now(), +1);
       if (step.channel >= 0)
-        context_.engine.schedule_on(step.channel, this, kComputeDone, reinterpret_cast<std::uint64_t>(&request));
+        context_.engine.post_on(step.channel, this, kComputeDone, reinterpret_cast<std::uint64_t>(&request));
       else
-        context_.engine.schedule_in(step.time.draw(rng_), sim::Phase::Departure, this, kComputeDone,
+        context_.engine.post_in(step.time.draw(rng_), sim::Phase::Departure, this, kComputeDone,
                                     reinterpret_cast<std::uint64_t>(&request));
       return;
     case Step::Kind::Call:

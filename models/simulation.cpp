@@ -74,7 +74,7 @@ void Simulation::on_event(std::uint32_t kind, std::uint64_t) {
   }
   close_interval();
   const sim::Time next = std::min(now + interval_, context_.end);
-  if (next < context_.end) context_.engine.schedule(next, sim::Phase::Boundary, this, kIntervalEnd);
+  if (next < context_.end) context_.engine.post(next, sim::Phase::Boundary, this, kIntervalEnd);
 }
 
 void Simulation::close_interval() {
@@ -97,9 +97,9 @@ void Simulation::run() {
   if (context_.warmup_end.ns == 0) {
     on_event(kWarmupEnd, 0);
   } else {
-    engine.schedule(context_.warmup_end, sim::Phase::Boundary, this, kWarmupEnd);
+    engine.post(context_.warmup_end, sim::Phase::Boundary, this, kWarmupEnd);
   }
-  if (interval_ < context_.end) engine.schedule(interval_, sim::Phase::Boundary, this, kIntervalEnd);
+  if (interval_ < context_.end) engine.post(interval_, sim::Phase::Boundary, this, kIntervalEnd);
   for (auto& c : components_) c->start();
   for (auto& w : workloads_) w->start();
 

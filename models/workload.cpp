@@ -97,6 +97,7 @@ Workload::Workload(const Json& config, std::uint32_t index, std::uint32_t worklo
   if (type == "poisson" || type == "constant") {
     process_ = type == "poisson" ? Process::Poisson : Process::Constant;
     rate_qps_ = arrival.at("rate_qps").get<double>();
+    mean_gap_s_ = 1.0 / rate_qps_;
   } else if (type == "schedule") {
     process_ = Process::Schedule;
     for (const auto& p : arrival.at("points")) points_.push_back({p["at_s"].get<double>(), p["rate_qps"].get<double>()});
@@ -128,12 +129,12 @@ void Workload::start() {
   if (process_ == Process::Closed) {
     // Each user starts after one think time, so they do not all send at once.
     for (std::int64_t u = 0; u < concurrency_; ++u)
-      context_.engine.schedule_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival,
+      context_.engine.post_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival,
                                   static_cast<std::uint64_t>(u));
     return;
   }
   const sim::Time first = next_arrival(sim::Time::zero());
-  if (first < sim::Time::max()) context_.engine.schedule(first, sim::Phase::Arrival, this, kArrival, 0);
+  if (first < sim::Time::max()) context_.engine.post(first, sim::Phase::Arrival, this, kArrival, 0);
 }
 
 void Workload::on_timer(std::uint32_t kind, std::uint64_t data) {
@@ -144,7 +145,7 @@ void Workload::on_timer(std::uint32_t kind, std::uint64_t data) {
     }
     send_request(users_.draw(rng_));
     const sim::Time next = next_arrival(now());
-    if (next < context_.end) context_.engine.schedule(next, sim::Phase::Arrival, this, kArrival, 0);
+    if (next < context_.end) context_.engine.post(next, sim::Phase::Arrival, this, kArrival, 0);
     return;
   }
   assert(kind == kTimeout);
@@ -153,7 +154,7 @@ void Workload::on_timer(std::uint32_t kind, std::uint64_t data) {
   request.timer = {};
   recorder_.failed(request.client_operation, workload_index_, Failure::Timeout);
   if (process_ == Process::Closed)
-    context_.engine.schedule_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival, request.scratch);
+    context_.engine.post_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival, request.scratch);
 }
 
 void Workload::send_request(std::uint64_t user) {
@@ -199,7 +200,7 @@ void Workload::on_reply(Request& request) {
   const std::uint64_t user = request.scratch;
   context_.requests.release(request);
   if (process_ == Process::Closed)
-    context_.engine.schedule_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival, user);
+    context_.engine.post_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival, user);
 }
 
 double Workload::schedule_rate(double t, std::size_t& segment) const {
@@ -213,9 +214,9 @@ double Workload::schedule_rate(double t, std::size_t& segment) const {
 sim::Time Workload::next_arrival(sim::Time from) {
   switch (process_) {
     case Process::Poisson:
-      return from + sim::Time::from_s(-std::log(rng_.uniform_open0()) / rate_qps_);
+      return from + sim::Time::from_s(sim::standard_exponential(rng_) * mean_gap_s_);
     case Process::Constant:
-      return from + sim::Time::from_s(1.0 / rate_qps_);
+      return from + sim::Time::from_s(mean_gap_s_);
     case Process::Closed:
       return sim::Time::max();
     case Process::Schedule:
@@ -224,7 +225,7 @@ sim::Time Workload::next_arrival(sim::Time from) {
   // Inversion of the cumulative rate: the next arrival is where the integral
   // of the rate from `from` reaches a unit exponential draw. The rate is
   // piecewise constant or piecewise linear, so each piece is solved exactly.
-  double need = -std::log(rng_.uniform_open0());
+  double need = sim::standard_exponential(rng_);
   const double end_s = context_.end.to_s();
   double t = from.to_s();
   double offset = 0;  // start of the current period

@@ -18,6 +18,7 @@
 #include "models/component.h"
 #include "models/params.h"
 #include "models/recorder.h"
+#include "sim/distribution.h"
 
 namespace archsim::models {
 
@@ -57,6 +58,7 @@ class Workload final : public Node {
   Link* link_ = nullptr;
   Process process_ = Process::Poisson;
   double rate_qps_ = 0;
+  double mean_gap_s_ = 0;  // 1 / rate_qps_
   std::vector<Point> points_;
   bool linear_ = false;
   double period_s_ = 0;  // 0: the last rate holds for ever

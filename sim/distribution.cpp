@@ -18,10 +18,57 @@ double standard_normal(Rng& rng) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
+// The ziggurat's tables, built once from the layer boundaries x_i of the
+// exponential density: k[i] decides the fast path (a point inside the
+// rectangle under layer i), w[i] scales the 53-bit point to x, f[i] = e^-x_i.
+struct ZigguratTables {
+  static constexpr double kR = 7.697117470131487;   // x_1, start of the tail
+  static constexpr double kV = 3.949659822581572e-3;  // area of every layer
+  std::uint64_t k[256];
+  double w[256];
+  double f[256];
+  ZigguratTables() {
+    constexpr double m = 9007199254740992.0;  // 2^53
+    double d = kR, t = kR;
+    const double q = kV / std::exp(-d);
+    k[0] = static_cast<std::uint64_t>((d / q) * m);
+    k[1] = 0;
+    w[0] = q / m;
+    w[255] = d / m;
+    f[0] = 1.0;
+    f[255] = std::exp(-d);
+    for (int i = 254; i >= 1; --i) {
+      d = -std::log(kV / d + std::exp(-d));
+      k[i + 1] = static_cast<std::uint64_t>((d / t) * m);
+      t = d;
+      f[i] = std::exp(-d);
+      w[i] = d / m;
+    }
+  }
+};
+
+const ZigguratTables& ziggurat() {
+  static const ZigguratTables tables;
+  return tables;
+}
+
 double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
 double normal_upper_tail(double x) { return 0.5 * std::erfc(x / std::numbers::sqrt2); }
 
 }  // namespace
+
+double standard_exponential(Rng& rng) {
+  const ZigguratTables& z = ziggurat();
+  for (;;) {
+    const std::uint64_t u = rng.next();
+    const unsigned i = static_cast<unsigned>(u & 0xFF);
+    const std::uint64_t j = u >> 11;
+    if (j < z.k[i]) return static_cast<double>(j) * z.w[i];  // inside the layer's rectangle
+    if (i == 0) return ZigguratTables::kR - std::log(rng.uniform_open0());  // the tail beyond x_1
+    const double x = static_cast<double>(j) * z.w[i];  // the wedge: accept under the density
+    if (z.f[i] + rng.uniform() * (z.f[i - 1] - z.f[i]) < std::exp(-x)) return x;
+  }
+}
 
 Distribution Distribution::constant(double value) {
   Distribution d;
@@ -128,7 +175,7 @@ double Distribution::sample(Rng& rng) const {
     case Kind::Uniform:
       return a_ + (b_ - a_) * rng.uniform();
     case Kind::Exponential:
-      return -a_ * std::log(rng.uniform_open0());
+      return a_ * standard_exponential(rng);
     case Kind::Normal:
       for (;;) {
         const double x = a_ + b_ * standard_normal(rng);

@@ -14,13 +14,6 @@ const char* to_string(StopReason reason) {
   return "unknown";
 }
 
-EventHandle Engine::schedule(Time at, Phase phase, EventTarget* target, std::uint32_t kind,
-                             std::uint64_t data) {
-  assert(at >= now_ && "an event may not be scheduled in the past");
-  assert(target != nullptr);
-  return queue_.push(at, phase, target, kind, data);
-}
-
 StopReason Engine::run_until(Time end, std::uint64_t max_events) {
   stop_requested_ = false;
   std::uint64_t budget = max_events;

@@ -2,6 +2,7 @@
 // set, and knows nothing of what the events mean.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 
 #include "sim/event_queue.h"
@@ -22,22 +23,37 @@ class Engine {
  public:
   Time now() const { return now_; }
 
-  // Schedules an event at an absolute time, which must not be in the past.
+  // Schedules an event at an absolute time, which must not be in the past;
+  // the handle cancels it. Use post() for events never cancelled: cheaper.
   EventHandle schedule(Time at, Phase phase, EventTarget* target, std::uint32_t kind,
-                       std::uint64_t data = 0);
+                       std::uint64_t data = 0) {
+    assert(at >= now_ && "an event may not be scheduled in the past");
+    assert(target != nullptr);
+    return queue_.push(at, phase, target, kind, data);
+  }
   EventHandle schedule_in(Time delay, Phase phase, EventTarget* target, std::uint32_t kind,
                           std::uint64_t data = 0) {
     return schedule(now_ + delay, phase, target, kind, data);
   }
   bool cancel(EventHandle handle) { return queue_.cancel(handle); }
 
-  // A channel for events always scheduled the same delay ahead in the same
-  // phase (a link or a step with a constant time). Scheduling on it is
-  // cheaper than schedule_in and gives the same order. -1 when none is left:
-  // use schedule_in then.
+  // Schedules an event that will not be cancelled.
+  void post(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+    assert(at >= now_ && "an event may not be scheduled in the past");
+    assert(target != nullptr);
+    queue_.post(at, phase, target, kind, data);
+  }
+  void post_in(Time delay, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+    post(now_ + delay, phase, target, kind, data);
+  }
+
+  // A channel for events always posted the same delay ahead in the same
+  // phase (a link or a step with a constant time). Posting on it is cheaper
+  // than post_in and gives the same order. -1 when none is left: use post_in.
   int channel(Time delay, Phase phase) { return queue_.channel(delay, phase); }
-  EventHandle schedule_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
-    return queue_.push_on(channel, target, kind, data);
+  void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+    assert(target != nullptr);
+    queue_.post_on(channel, target, kind, data);
   }
 
   // Runs every event with time < end, at most max_events of them, then moves

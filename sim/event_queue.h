@@ -64,25 +64,21 @@ class DaryEventQueue {
   static_assert(Arity >= 2);
 
  public:
-  EventHandle push(Time at, Phase phase, EventTarget* target, std::uint32_t kind,
-                   std::uint64_t data) {
-    const std::uint32_t slot = take_slot(target, kind, data);
-    const Slot& s = slots_[slot];
-    assert(seq_ < (std::uint64_t{1} << 56));
-    assert(at.ns >= now_);
-    const Key key{at.ns, (static_cast<std::uint64_t>(phase) << 56) | seq_++, slot};
-    if (at.ns == now_) {
-      push_lane(static_cast<int>(phase), key);
-    } else {
-      heap_.push_back(key);
-      sift_up(heap_.size() - 1);
-    }
-    ++live_;
-    return EventHandle{slot, s.generation};
+  // Schedules an event that can be cancelled through the returned handle.
+  EventHandle push(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+    const std::uint32_t slot = take_slot();
+    insert(at, phase, target, kind, data, slot);
+    return EventHandle{slot, slots_[slot].generation};
+  }
+
+  // Schedules an event that is never cancelled: no slot, nothing to look up
+  // when it runs. Most events are of this kind.
+  void post(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+    insert(at, phase, target, kind, data, kNoSlot);
   }
 
   // A lane for events scheduled `delay` ahead in `phase`; -1 when the lanes
-  // are all taken (the caller then schedules through push()). Lanes are
+  // are all taken (the caller then schedules through post()). Lanes are
   // shared by every caller with the same delay and phase.
   int channel(Time delay, Phase phase) {
     assert(delay.ns >= 0);
@@ -95,16 +91,14 @@ class DaryEventQueue {
     return lane_count_++;
   }
 
-  // Schedules an event on a channel: at the current time plus its delay.
-  EventHandle push_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+  // Posts an event on a channel: at the current time plus its delay.
+  void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
     assert(channel >= 0 && channel < lane_count_);
-    const std::uint32_t slot = take_slot(target, kind, data);
     assert(seq_ < (std::uint64_t{1} << 56));
-    const Key key{now_ + lane_delay_[channel],
-                  (static_cast<std::uint64_t>(lane_phase_[channel]) << 56) | seq_++, slot};
-    push_lane(channel, key);
+    push_lane(channel, Key{now_ + lane_delay_[channel],
+                           (static_cast<std::uint64_t>(lane_phase_[channel]) << 56) | seq_++, target, data, kind,
+                           kNoSlot});
     ++live_;
-    return EventHandle{slot, slots_[slot].generation};
   }
 
   // Marks the event cancelled; true if it was still pending.
@@ -122,8 +116,8 @@ class DaryEventQueue {
     for (;;) {
       const Key* top = find_top();
       if (top == nullptr) return false;
+      if (top->slot == kNoSlot || slots_[top->slot].live) return true;
       const std::uint32_t slot = top->slot;
-      if (slots_[slot].live) return true;
       remove_top();
       free_.push_back(slot);
     }
@@ -136,15 +130,15 @@ class DaryEventQueue {
   // the current time moves to the event's time.
   Event pop() {
     const Key top = *find_top();
-    Slot& s = slots_[top.slot];
-    assert(s.live);
-    s.live = false;
+    if (top.slot != kNoSlot) {
+      assert(slots_[top.slot].live);
+      slots_[top.slot].live = false;
+      free_.push_back(top.slot);
+    }
     --live_;
-    Event event{Time{top.at}, s.target, s.data, s.kind};
     remove_top();
-    free_.push_back(top.slot);
     now_ = top.at;
-    return event;
+    return Event{Time{top.at}, top.target, top.data, top.kind};
   }
 
   // The engine's step: takes the earliest live event if its time is before
@@ -153,21 +147,24 @@ class DaryEventQueue {
     for (;;) {
       const Key* top = find_top();
       if (top == nullptr) return false;
-      Slot& s = slots_[top->slot];
-      if (!s.live) {
-        const std::uint32_t slot = top->slot;
-        remove_top();
-        free_.push_back(slot);
-        continue;
+      if (top->slot != kNoSlot) {
+        Slot& s = slots_[top->slot];
+        if (!s.live) {  // cancelled: drop it and look again
+          const std::uint32_t slot = top->slot;
+          remove_top();
+          free_.push_back(slot);
+          continue;
+        }
+        if (top->at >= end.ns) return false;
+        s.live = false;
+        free_.push_back(top->slot);
+      } else if (top->at >= end.ns) {
+        return false;
       }
-      if (top->at >= end.ns) return false;
-      const Key key = *top;
-      s.live = false;
+      out = Event{Time{top->at}, top->target, top->data, top->kind};
+      now_ = top->at;
       --live_;
-      out = Event{Time{key.at}, s.target, s.data, s.kind};
       remove_top();
-      free_.push_back(key.slot);
-      now_ = key.at;
       return true;
     }
   }
@@ -182,15 +179,19 @@ class DaryEventQueue {
   }
 
  private:
+  static constexpr std::uint32_t kNoSlot = 0xFFFFFFFFu;
+
+  // An entry carries its payload, so running an event reads nothing else;
+  // only cancellable events also own a slot, for their live flag.
   struct Key {
     std::int64_t at;
     std::uint64_t order;  // phase in the top 8 bits, seq below
-    std::uint32_t slot;
+    EventTarget* target;
+    std::uint64_t data;
+    std::uint32_t kind;
+    std::uint32_t slot;   // kNoSlot: cannot be cancelled
   };
   struct Slot {
-    EventTarget* target = nullptr;
-    std::uint64_t data = 0;
-    std::uint32_t kind = 0;
     std::uint32_t generation = 0;
     bool live = false;
   };
@@ -202,7 +203,7 @@ class DaryEventQueue {
   }
   static bool before(const Key& a, const Key& b) { return rank(a) < rank(b); }
 
-  std::uint32_t take_slot(EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+  std::uint32_t take_slot() {
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
@@ -212,12 +213,23 @@ class DaryEventQueue {
       free_.pop_back();
     }
     Slot& s = slots_[slot];
-    s.target = target;
-    s.data = data;
-    s.kind = kind;
     s.live = true;
     if (++s.generation == 0) s.generation = 1;
     return slot;
+  }
+
+  void insert(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data,
+              std::uint32_t slot) {
+    assert(seq_ < (std::uint64_t{1} << 56));
+    assert(at.ns >= now_);
+    const Key key{at.ns, (static_cast<std::uint64_t>(phase) << 56) | seq_++, target, data, kind, slot};
+    if (at.ns == now_) {
+      push_lane(static_cast<int>(phase), key);
+    } else {
+      heap_.push_back(key);
+      sift_up(heap_.size() - 1);
+    }
+    ++live_;
   }
 
   void push_lane(int lane, const Key& key) {

@@ -343,7 +343,7 @@ TEST_CASE("the first draws of each distribution for a fixed seed are pinned") {
   const double inf = std::numeric_limits<double>::infinity();
   check_first_draws(Distribution::constant(2.5), {2.5, 2.5, 2.5});
   check_first_draws(Distribution::uniform(1, 3), {1.1115857782203267, 2.5642075457335101, 1.1441098801259266});
-  check_first_draws(Distribution::exponential(2), {5.7722177060343398, 0.49153569073059006, 5.2606527890311572});
+  check_first_draws(Distribution::exponential(2), {0.084262882800231392, 2.1138339961328954, 0.0092017276731578522});
   check_first_draws(Distribution::normal(5, 2, -inf), {5.9626937481235274, 7.4648673140621806, 5.0461578220146377});
   check_first_draws(Distribution::normal(1, 1, 0), {1.4813468740617639, 2.2324336570310903, 1.0230789110073186});
   check_first_draws(Distribution::lognormal(1, 0.5), {3.4579413866006665, 5.0340097247027806, 2.7498310007123217});
@@ -362,4 +362,42 @@ TEST_CASE("describe names the kind and its parameters") {
   CHECK(Distribution::exponential(3).describe() == "exponential(mean 3)");
   CHECK(Distribution::pareto(1, 4.5).describe() == "pareto(scale 1, shape 4.5)");
   CHECK(Distribution::empirical({{0, 1}, {100, 2}}).describe() == "empirical(2 points)");
+}
+
+TEST_CASE("the ziggurat's exponential draws fit Exp(1) in every part: rectangles, wedges and the tail") {
+  // 64 equiprobable bins of Exp(1) (edges -ln(1 - k/64)) and a chi-square
+  // test; with 63 degrees of freedom the 0.9999 quantile is about 112.
+  // Separately, the tail beyond the ziggurat's base x_1 = 7.697 (probability
+  // e^-7.697 = 4.54e-4) and beyond 12 (6.1e-6) must hold their share within
+  // 5 binomial standard errors: they come from the tail path, not the
+  // rectangles, and a wrong tail would show there first.
+  constexpr int kBins = 64;
+  constexpr int kN = 2'000'000;
+  Rng rng(kSeed + 7);
+  std::vector<std::int64_t> counts(kBins, 0);
+  std::int64_t beyond_base = 0, beyond_12 = 0;
+  double sum = 0;
+  for (int i = 0; i < kN; ++i) {
+    const double x = archsim::sim::standard_exponential(rng);
+    REQUIRE(x >= 0);
+    sum += x;
+    const double u = 1 - std::exp(-x);  // the CDF: uniform on [0, 1) if x is Exp(1)
+    counts[std::min(kBins - 1, static_cast<int>(u * kBins))]++;
+    beyond_base += x > 7.697117470131487 ? 1 : 0;
+    beyond_12 += x > 12 ? 1 : 0;
+  }
+  const double expected = static_cast<double>(kN) / kBins;
+  double chi2 = 0;
+  for (auto c : counts) chi2 += (c - expected) * (c - expected) / expected;
+  CAPTURE(chi2);
+  CHECK(chi2 < 112);
+  const auto tail_ok = [&](std::int64_t count, double p) {
+    const double sd = std::sqrt(kN * p * (1 - p));
+    CAPTURE(count);
+    CAPTURE(p * kN);
+    return std::fabs(static_cast<double>(count) - p * kN) < 5 * sd;
+  };
+  CHECK(tail_ok(beyond_base, std::exp(-7.697117470131487)));
+  CHECK(tail_ok(beyond_12, std::exp(-12.0)));
+  CHECK(std::fabs(sum / kN - 1) < 5 / std::sqrt(static_cast<double>(kN)));
 }
