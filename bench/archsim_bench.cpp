@@ -32,7 +32,13 @@ struct Model {
   double rate_qps;  // the scenario's arrival rate, to size the run
 };
 
+// The process's peak resident memory (VmHWM). getrusage's ru_maxrss would do,
+// but it survives exec: a child of a large parent reports the parent's peak.
 long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss;

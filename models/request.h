@@ -49,6 +49,26 @@ struct Request {
   std::uint64_t scratch = 0;      // for the node holding it (a load balancer's backend, a closed-loop user)
   sim::EventHandle timer{};       // the client's timeout
   bool abandoned = false;         // the client stopped waiting; the reply is dropped
+
+  // Back to the defaults above, field by field (assigning a fresh Request
+  // would build it on the stack and copy it, on every request).
+  void reset(std::uint64_t new_id) {
+    id = new_id;
+    parent = nullptr;
+    reply_to = nullptr;
+    link = nullptr;
+    created = arrived = sim::Time{};
+    user_id = key = 0;
+    operation = client_operation = 0;
+    instance = -1;
+    origin = 0;
+    step = pending = 0;
+    failure = Failure::None;
+    failed_at = 0;
+    scratch = 0;
+    timer = {};
+    abandoned = false;
+  }
 };
 
 // Recycles requests. Pointers stay valid for the pool's lifetime.
@@ -58,8 +78,7 @@ class RequestPool {
     if (free_.empty()) grow();
     Request* r = free_.back();
     free_.pop_back();
-    *r = Request{};
-    r->id = next_id_++;
+    r->reset(next_id_++);
     ++in_use_;
     if (in_use_ > peak_) peak_ = in_use_;
     return *r;

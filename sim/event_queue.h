@@ -226,8 +226,8 @@ class DaryEventQueue {
     if (at.ns == now_) {
       push_lane(static_cast<int>(phase), key);
     } else {
-      heap_.push_back(key);
-      sift_up(heap_.size() - 1);
+      heap_.emplace_back();
+      place_up(heap_.size() - 1, key);
     }
     ++live_;
   }
@@ -262,8 +262,10 @@ class DaryEventQueue {
     }
   }
 
-  void sift_up(std::size_t i) {
-    const Key key = heap_[i];
+  // Puts `key` at hole i or above, moving larger parents down. The key comes
+  // in a register, not read back from the slot just written (which would
+  // stall on store forwarding).
+  void place_up(std::size_t i, const Key& key) {
     while (i > 0) {
       const std::size_t parent = (i - 1) / Arity;
       if (!before(key, heap_[parent])) break;
@@ -297,8 +299,7 @@ class DaryEventQueue {
       heap_[i] = heap_[best];
       i = best;
     }
-    heap_[i] = last;
-    sift_up(i);
+    place_up(i, last);
   }
 
   static constexpr int kPhases = 4;
