@@ -2,8 +2,11 @@
 // and completed requests per second of wall time, with the process's peak
 // memory. A benchmark, not a test: it prints figures and judges nothing.
 //
-//   archsim_bench [--model mmc|web_tier] [--requests N] [--scenarios DIR]
+//   archsim_bench [--model mmc|web_tier] [--requests N] [--intervals K] [--scenarios DIR]
 //
+// The time series has one row per report interval (1 s by default), so its
+// memory grows with the simulated time; --intervals K sets the interval to
+// duration / K, to compare runs of different lengths with the same series.
 // Each model is a scenario file (scenarios/mmc.json, scenarios/
 // load-balanced-web-tier.json) run long enough for about N requests to
 // complete; wall time covers the run only, not reading the scenario. One
@@ -44,7 +47,7 @@ long peak_rss_kib() {
   return usage.ru_maxrss;
 }
 
-int run(const Model& model, const std::string& directory, double requests) {
+int run(const Model& model, const std::string& directory, double requests, double intervals) {
   std::ifstream file(directory + "/" + model.file);
   if (!file) {
     std::cerr << "archsim_bench: cannot read " << directory << "/" << model.file << "\n";
@@ -55,8 +58,10 @@ int run(const Model& model, const std::string& directory, double requests) {
   archsim::spec::Errors errors;
   // No warm-up: every completed request counts, as in the peer model.
   const double duration = requests / model.rate_qps;
+  const double interval = intervals > 0 ? duration / intervals : 1.0;
   auto scenario = archsim::models::load_scenario(
-      text.str(), {"warmup_s=0", "duration_s=" + std::to_string(duration), "report_interval_s=1"}, errors);
+      text.str(), {"warmup_s=0", "duration_s=" + std::to_string(duration), "report_interval_s=" + std::to_string(interval)},
+      errors);
   if (!scenario) {
     std::cerr << errors.format(model.file);
     return 1;
@@ -71,10 +76,10 @@ int run(const Model& model, const std::string& directory, double requests) {
   std::printf(
       "{\"engine\": \"archsim\", \"model\": \"%s\", \"completed\": %llu, \"events\": %llu, \"simulated_s\": %.3f, "
       "\"wall_s\": %.6f, \"events_per_s\": %.0f, \"requests_per_s\": %.0f, \"mean_response_ms\": %.6f, "
-      "\"peak_rss_mib\": %.1f}\n",
+      "\"report_interval_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
       model.name.c_str(), static_cast<unsigned long long>(completed), static_cast<unsigned long long>(events), duration,
       wall, static_cast<double>(events) / wall, static_cast<double>(completed) / wall,
-      results["summary"]["latency_ms"]["mean"].get<double>(), static_cast<double>(peak_rss_kib()) / 1024.0);
+      results["summary"]["latency_ms"]["mean"].get<double>(), interval, static_cast<double>(peak_rss_kib()) / 1024.0);
   return 0;
 }
 
@@ -85,15 +90,17 @@ int main(int argc, char** argv) {
   std::string which = "all";
   std::string directory = ARCHSIM_SOURCE_DIR "/scenarios";
   double requests = 1e6;
+  double intervals = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--model" || arg == "--requests" || arg == "--scenarios") && i + 1 < argc) {
+    if ((arg == "--model" || arg == "--requests" || arg == "--scenarios" || arg == "--intervals") && i + 1 < argc) {
       const std::string value = argv[++i];
       if (arg == "--model") which = value;
       if (arg == "--scenarios") directory = value;
       if (arg == "--requests") requests = std::atof(value.c_str());
+      if (arg == "--intervals") intervals = std::atof(value.c_str());
     } else {
-      std::cerr << "usage: archsim_bench [--model mmc|web_tier|all] [--requests N] [--scenarios DIR]\n";
+      std::cerr << "usage: archsim_bench [--model mmc|web_tier|all] [--requests N] [--intervals K] [--scenarios DIR]\n";
       return 2;
     }
   }
@@ -105,7 +112,7 @@ int main(int argc, char** argv) {
   for (const auto& model : models) {
     if (which != "all" && which != model.name) continue;
     found = true;
-    if (const int code = run(model, directory, requests)) return code;
+    if (const int code = run(model, directory, requests, intervals)) return code;
   }
   if (!found) {
     std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, all)\n";
