@@ -108,6 +108,18 @@ cxxopts::ParseResult parse(cxxopts::Options& options, const std::vector<std::str
   }
 }
 
+// The scenario FILE and its --set overrides, as every command taking a file reads them.
+struct ScenarioArgs {
+  std::string path;
+  std::vector<std::string> overrides;
+};
+
+ScenarioArgs scenario_args(const cxxopts::ParseResult& result) {
+  if (!result.count("file")) throw Usage{"missing the scenario FILE"};
+  return {result["file"].as<std::string>(),
+          result.count("set") ? result["set"].as<std::vector<std::string>>() : std::vector<std::string>{}};
+}
+
 // Loads, overrides and validates; prints the errors and returns nullopt on failure.
 std::optional<models::Scenario> load(const std::string& path, const std::vector<std::string>& overrides,
                                      std::istream& input, std::ostream& err, int& code) {
@@ -142,9 +154,7 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
     out << options.help();
     return kExitOk;
   }
-  if (!result.count("file")) throw Usage{"missing the scenario FILE"};
-  const auto path = result["file"].as<std::string>();
-  const auto overrides = result.count("set") ? result["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto [path, overrides] = scenario_args(result);
 
   models::RunOptions run_options;
   if (result.count("seed")) {
@@ -161,7 +171,7 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   if (!scenario) return code;
   if (run_options.duration_s && scenario->config["warmup_s"].get<double>() >= *run_options.duration_s) {
     err << "archsim: --duration " << result["duration"].as<std::string>() << " is not longer than the scenario's warmup_s ("
-        << scenario->config["warmup_s"].dump() << " s)\n";
+        << spec::format_number(scenario->config["warmup_s"].get<double>()) << " s)\n";
     return kExitUsage;
   }
   if (run_options.duration_s && *run_options.duration_s / scenario->config["report_interval_s"].get<double>() > 1e6) {
@@ -227,9 +237,7 @@ int command_validate(const std::vector<std::string>& args, std::istream& input, 
     out << options.help();
     return kExitOk;
   }
-  if (!result.count("file")) throw Usage{"missing the scenario FILE"};
-  const auto path = result["file"].as<std::string>();
-  const auto overrides = result.count("set") ? result["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto [path, overrides] = scenario_args(result);
   int code = kExitOk;
   auto scenario = load(path, overrides, input, err, code);
   if (!scenario) return code;

@@ -122,6 +122,16 @@ class ComponentStats {
   sim::Histogram wait;          // time spent queueing, measured window
 
   Snapshot snapshot(sim::Time now) const;
+  // An admitted request leaves (replied, forwarded or failed): count it and
+  // its time here.
+  void depart(sim::Time now, const Request& request) {
+    in_system.add(now, -1);
+    ++counters.completed;
+    if (request.failure != Failure::None) ++counters.failed;
+    const sim::Time stay = now - request.arrived;
+    counters.residence_ns += stay.ns;
+    residence.record(stay.ns);
+  }
   // Starts the measured window: histograms and running maxima start afresh.
   void begin_window();
 };

@@ -149,17 +149,9 @@ void LoadBalancer::forward(Request& request) {
 void LoadBalancer::on_reply(Request& call) {
   Request& request = *call.parent;
   --open_[call.scratch];
-  if (call.failure != Failure::None && request.failure == Failure::None) {
-    request.failure = call.failure;
-    request.failed_at = call.failed_at;
-  }
+  request.take_failure_from(call);
   context_.requests.release(call);
-  stats_.in_system.add(now(), -1);
-  ++stats_.counters.completed;
-  if (request.failure != Failure::None) ++stats_.counters.failed;
-  const sim::Time residence = now() - request.arrived;
-  stats_.counters.residence_ns += residence.ns;
-  stats_.residence.record(residence.ns);
+  stats_.depart(now(), request);
   reply(request);
 }
 

@@ -19,7 +19,7 @@ spec::NodeRef links_spec() {
   static const spec::NodeRef node = [] {
     Spec link = Spec::object("The latency of the link between two nodes, both ways");
     link.required("from", Spec::reference("One end: a workload or component", "node"))
-        .required("to", Spec::reference("The other end: a component", "node"))
+        .required("to", Spec::reference("The other end: a workload or component", "node"))
         .required("latency", time_distribution_spec());
     return Spec::array("Links whose latency differs from network.hop_latency", link).items(0, 100000).build();
   }();

@@ -50,6 +50,15 @@ struct Request {
   sim::EventHandle timer{};       // the client's timeout
   bool abandoned = false;         // the client stopped waiting; the reply is dropped
 
+  // Takes a call's failure as this request's, unless it already failed: the
+  // first failure on the way is the one reported.
+  void take_failure_from(const Request& call) {
+    if (call.failure != Failure::None && failure == Failure::None) {
+      failure = call.failure;
+      failed_at = call.failed_at;
+    }
+  }
+
   // Back to the defaults above, field by field (assigning a fresh Request
   // would build it on the stack and copy it, on every request).
   void reset(std::uint64_t new_id) {

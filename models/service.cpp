@@ -196,12 +196,7 @@ Service::Replica& Service::leave(Request& request) {
   if (per_replica_) replica.busy_time.set(now(), replica.busy);
   ++replica.completed;
   stats_.busy.add(now(), -1);
-  stats_.in_system.add(now(), -1);
-  ++stats_.counters.completed;
-  if (request.failure != Failure::None) ++stats_.counters.failed;
-  const sim::Time residence = now() - request.arrived;
-  stats_.counters.residence_ns += residence.ns;
-  stats_.residence.record(residence.ns);
+  stats_.depart(now(), request);
   return replica;
 }
 
@@ -229,10 +224,7 @@ void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
 
 void Service::on_reply(Request& call) {
   Request& request = *call.parent;
-  if (call.failure != Failure::None && request.failure == Failure::None) {
-    request.failure = call.failure;
-    request.failed_at = call.failed_at;
-  }
+  request.take_failure_from(call);
   context_.requests.release(call);
   assert(request.pending > 0);
   if (--request.pending > 0) return;

@@ -61,7 +61,7 @@ class Distribution {
 // Variables", 2000), with 256 layers, in a 64-bit form: the low 8 bits of a
 // draw pick the layer and the top 53 bits the point, so the two are
 // independent (Doornik's criticism of the 32-bit original does not apply).
-// About 99 % of draws take one random number, a compare and a multiply; the
+// About 98 % of draws take one random number, a compare and a multiply; the
 // rest fall in a wedge or the tail and use exp or log. Exact in distribution.
 double standard_exponential(Rng& rng);
 

@@ -2,13 +2,16 @@
 //
 // Events are ordered by the key (at, phase, seq): time first, then the phase
 // (a departure at t frees a worker before an arrival at t asks for one, and
-// reporting boundaries come before both), then seq, which counts schedule()
-// calls, so events of equal time and phase run in the order they were
+// reporting boundaries come before both), then seq, which counts the events
+// scheduled, so events of equal time and phase run in the order they were
 // scheduled. The order is total: no two events share a seq.
 //
-// The set is an implicit d-ary heap of small keys; the payload lives in a slot
-// table, recycled through a free list, so steady-state scheduling allocates
-// nothing. Cancelling marks the slot; the queue skips it when it surfaces.
+// The set is an implicit d-ary heap whose entries carry their payload, so
+// steady-state scheduling allocates nothing and running an event reads
+// nothing else. Only cancellable events (push) also own a slot, recycled
+// through a free list, holding their live flag: cancelling clears it and the
+// queue drops the entry when it surfaces. Events never cancelled (post) have
+// no slot.
 //
 // Two kinds of events skip the heap and go to FIFO lanes instead, because
 // they arrive already sorted:
@@ -33,8 +36,8 @@ namespace archsim::sim {
 
 enum class Phase : std::uint8_t {
   Boundary = 0,   // reporting-interval and warm-up boundaries
-  Departure = 1,  // work finishing: frees capacity
-  Arrival = 2,    // messages arriving: asks for capacity
+  Departure = 1,  // work finishing (a compute step ending, a reply arriving): frees capacity
+  Arrival = 2,    // requests arriving: ask for capacity
   Timer = 3,      // timeouts and other timers
 };
 
