@@ -2,6 +2,9 @@
 
 // --set values may contain commas (JSON arrays); never split them.
 #define CXXOPTS_VECTOR_DELIMITER '\0'
+// cxxopts' own option parser instead of std::regex: lighter, and free of
+// GCC 12's false "may be used uninitialized" inside <regex>.
+#define CXXOPTS_NO_REGEX true
 #include <cxxopts.hpp>
 
 #include <chrono>
