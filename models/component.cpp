@@ -43,8 +43,19 @@ void Node::reply(Request& request) {
     context_.engine.post_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
 }
 
+Request& Node::new_request() {
+  Request& request = context_.requests.acquire();
+  // Every request takes memory until it ends; past the limit the run stops
+  // (at the end of this event) rather than running the machine out of memory.
+  if (context_.requests.in_use() > context_.max_in_flight && !context_.over_in_flight) {
+    context_.over_in_flight = true;
+    context_.engine.stop();
+  }
+  return request;
+}
+
 Request& Node::make_call(Request& parent, Link& link, std::uint32_t operation) {
-  Request& call = context_.requests.acquire();
+  Request& call = new_request();
   call.parent = &parent;
   call.reply_to = this;
   call.link = &link;
@@ -52,12 +63,6 @@ Request& Node::make_call(Request& parent, Link& link, std::uint32_t operation) {
   call.user_id = parent.user_id;
   call.key = parent.key;
   call.operation = operation;
-  call.origin = parent.origin;
-  if (context_.requests.in_use() > context_.max_in_flight && context_.overload.empty()) {
-    context_.overload = "more than " + std::to_string(context_.max_in_flight) +
-                        " requests in flight (limits.max_in_flight)";
-    context_.engine.stop();
-  }
   return call;
 }
 

@@ -32,7 +32,7 @@ struct Context {
   sim::Time warmup_end{};
   sim::Time end{};
   std::size_t max_in_flight = 0;
-  std::string overload;  // set when a limit stops the run
+  bool over_in_flight = false;  // more requests alive than max_in_flight: the run stops
 
   explicit Context(std::uint64_t seed) : streams(seed) {}
 };
@@ -66,6 +66,8 @@ class Node : public sim::EventTarget {
   // Returns a request to its sender over the link it came by, in the
   // Departure phase (see network.h).
   void reply(Request& request);
+  // A new request from the pool, checked against limits.max_in_flight.
+  Request& new_request();
   // A new call on behalf of `parent`, to be sent over `link`.
   Request& make_call(Request& parent, Link& link, std::uint32_t operation);
 

@@ -30,7 +30,6 @@ enum class Failure : std::uint8_t {
 const char* to_string(Failure failure);
 
 struct Request {
-  std::uint64_t id = 0;
   Request* parent = nullptr;  // the request whose handler made this call; null for a client's
   Node* reply_to = nullptr;   // receives the reply
   Link* link = nullptr;       // the link from reply_to; the reply travels back over it
@@ -41,11 +40,9 @@ struct Request {
   std::uint32_t operation = 0;
   std::uint32_t client_operation = 0;  // the operation the client asked for (forward may rename `operation`)
   std::int32_t instance = -1;     // replica picked by a load balancer; -1 lets the pool choose
-  std::uint32_t origin = 0;       // workload index of the tree's root
   std::uint16_t step = 0;         // next step of the handler running it
   std::uint16_t pending = 0;      // calls still outstanding
   Failure failure = Failure::None;
-  std::uint32_t failed_at = 0;    // node index where the failure arose
   std::uint64_t scratch = 0;      // for the node holding it (a load balancer's backend, a closed-loop user)
   sim::EventHandle timer{};       // the client's timeout
   bool abandoned = false;         // the client stopped waiting; the reply is dropped
@@ -53,16 +50,12 @@ struct Request {
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
   void take_failure_from(const Request& call) {
-    if (call.failure != Failure::None && failure == Failure::None) {
-      failure = call.failure;
-      failed_at = call.failed_at;
-    }
+    if (call.failure != Failure::None && failure == Failure::None) failure = call.failure;
   }
 
   // Back to the defaults above, field by field (assigning a fresh Request
   // would build it on the stack and copy it, on every request).
-  void reset(std::uint64_t new_id) {
-    id = new_id;
+  void reset() {
     parent = nullptr;
     reply_to = nullptr;
     link = nullptr;
@@ -70,10 +63,8 @@ struct Request {
     user_id = key = 0;
     operation = client_operation = 0;
     instance = -1;
-    origin = 0;
     step = pending = 0;
     failure = Failure::None;
-    failed_at = 0;
     scratch = 0;
     timer = {};
     abandoned = false;
@@ -87,7 +78,7 @@ class RequestPool {
     if (free_.empty()) grow();
     Request* r = free_.back();
     free_.pop_back();
-    r->reset(next_id_++);
+    r->reset();
     ++in_use_;
     if (in_use_ > peak_) peak_ = in_use_;
     return *r;
@@ -111,7 +102,6 @@ class RequestPool {
   std::vector<Request*> free_;
   std::size_t in_use_ = 0;
   std::size_t peak_ = 0;
-  std::uint64_t next_id_ = 1;
 };
 
 }  // namespace archsim::models

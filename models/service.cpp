@@ -133,7 +133,6 @@ void Service::on_request(Request& request) {
   } else {
     ++stats_.counters.rejected;
     request.failure = Failure::QueueFull;
-    request.failed_at = index_;
     reply(request);
   }
 }

@@ -84,7 +84,6 @@ void Simulation::close_interval() {
   recorder_->close_interval(now, window_open_ && interval_start_ >= context_.warmup_end);
   interval_start_ = now;
   for (auto& c : components_) c->close_interval(now);
-  interval_ends_s_.push_back(now.to_s());
   check_invariants();
 }
 
@@ -108,7 +107,7 @@ void Simulation::run() {
   if (stop_reason_ == sim::StopReason::EventBudget)
     stop_problem_ = "stopped after " + std::to_string(max_events_) + " events (limits.max_events)";
   else if (stop_reason_ == sim::StopReason::Stopped)
-    stop_problem_ = context_.overload;
+    stop_problem_ = "more than " + std::to_string(context_.max_in_flight) + " requests in flight (limits.max_in_flight)";
   if (!stop_problem_.empty()) stop_problem_ = "at " + std::to_string(engine.now().to_s()) + " s: " + stop_problem_;
   // The last interval ends with the run (it may be shorter than the others).
   if (!window_open_) on_event(kWarmupEnd, 0);

@@ -38,7 +38,6 @@ class Simulation final : private Wiring, private sim::EventTarget {
   std::uint64_t events() const { return context_.engine.events_processed(); }
   std::uint64_t seed() const { return context_.streams.seed(); }
   const std::string& stop_problem() const { return stop_problem_; }
-  std::size_t peak_requests_in_flight() const { return context_.requests.peak(); }
 
  private:
   // Wiring
@@ -59,7 +58,6 @@ class Simulation final : private Wiring, private sim::EventTarget {
   std::vector<std::unique_ptr<Component>> components_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<Recorder> recorder_;
-  std::vector<double> interval_ends_s_;
   sim::StopReason stop_reason_ = sim::StopReason::Drained;
   bool completed_ = false;  // ran to the end, not stopped by a limit
   std::string stop_problem_;

@@ -158,11 +158,10 @@ void Workload::on_timer(std::uint32_t kind, std::uint64_t data) {
 }
 
 void Workload::send_request(std::uint64_t user) {
-  Request& request = context_.requests.acquire();
+  Request& request = new_request();
   request.reply_to = this;
   request.link = link_;
   request.created = now();
-  request.origin = workload_index_;
   request.scratch = user;
   request.user_id = user;  // a closed-loop user is its own index
   request.key = keys_.draw(rng_);
@@ -177,11 +176,6 @@ void Workload::send_request(std::uint64_t user) {
   if (has_timeout_)
     request.timer = context_.engine.schedule_in(timeout_, sim::Phase::Timer, this, kTimeout,
                                                 reinterpret_cast<std::uint64_t>(&request));
-  if (context_.requests.in_use() > context_.max_in_flight && context_.overload.empty()) {
-    context_.overload = "more than " + std::to_string(context_.max_in_flight) +
-                        " requests in flight (limits.max_in_flight)";
-    context_.engine.stop();
-  }
   send(request, *link_);
 }
 

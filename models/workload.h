@@ -35,8 +35,6 @@ class Workload final : public Node {
   void on_reply(Request& request) override;
   void on_timer(std::uint32_t kind, std::uint64_t data) override;
 
-  const std::string& target() const { return target_name_; }
-  bool closed_loop() const { return process_ == Process::Closed; }
 
  private:
   enum Timer : std::uint32_t { kArrival = kFirstTimer, kTimeout };
