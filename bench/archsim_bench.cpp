@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "models/scenario.h"
-#include "models/simulation.h"
+#include "models/simulation/scenario.h"
+#include "models/simulation/simulation.h"
 
 namespace {
 

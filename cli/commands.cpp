@@ -17,10 +17,10 @@
 #include <sstream>
 
 #include "cli/report.h"
-#include "models/registry.h"
-#include "models/scenario.h"
-#include "models/simulation.h"
-#include "models/workload.h"
+#include "models/simulation/registry.h"
+#include "models/simulation/scenario.h"
+#include "models/simulation/simulation.h"
+#include "models/types/traffic/workload.h"
 
 namespace archsim::cli {
 

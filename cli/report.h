@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "models/spec.h"
+#include "models/format/spec.h"
 
 namespace archsim::cli {
 

@@ -53,8 +53,8 @@
 #include <Eigen/Core>
 
 #include "analysis/queueing.h"
-#include "models/scenario.h"
-#include "models/simulation.h"
+#include "models/simulation/scenario.h"
+#include "models/simulation/simulation.h"
 #include "sim/histogram.h"
 
 #ifndef ARCHSIM_SOURCE_DIR

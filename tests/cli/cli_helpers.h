@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "models/spec.h"
+#include "models/format/spec.h"
 
 namespace archsim::test_cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "models/scenario.h"
+#include "models/simulation/scenario.h"
 #include "tests/cli/cli_helpers.h"
 
 namespace {

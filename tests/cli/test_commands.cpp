@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 
 #include "cli/commands.h"
-#include "models/registry.h"
+#include "models/simulation/registry.h"
 #include "tests/cli/cli_helpers.h"
 
 namespace {

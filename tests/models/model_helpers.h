@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "models/scenario.h"
-#include "models/simulation.h"
-#include "models/spec.h"
+#include "models/simulation/scenario.h"
+#include "models/simulation/simulation.h"
+#include "models/format/spec.h"
 
 namespace archsim::test_models {
 

@@ -18,8 +18,8 @@
 
 #include <doctest/doctest.h>
 
-#include "models/scenario.h"
-#include "models/simulation.h"
+#include "models/simulation/scenario.h"
+#include "models/simulation/simulation.h"
 
 namespace archsim::test_scenarios {
 

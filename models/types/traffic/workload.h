@@ -1,4 +1,4 @@
-// models/workload.h: clients that send requests into the architecture.
+// models/types/traffic/workload.h: clients that send requests into the architecture.
 //
 // Open loop: requests arrive by a Poisson process, at constant intervals, or
 // by a Poisson process whose rate follows a schedule (ramps, spikes, daily
@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "models/component.h"
-#include "models/params.h"
-#include "models/recorder.h"
+#include "models/runtime/component.h"
+#include "models/format/params.h"
+#include "models/runtime/recorder.h"
 #include "sim/distribution.h"
 
 namespace archsim::models {

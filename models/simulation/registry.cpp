@@ -1,7 +1,7 @@
-#include "models/registry.h"
+#include "models/simulation/registry.h"
 
-#include "models/load_balancer.h"
-#include "models/service.h"
+#include "models/types/traffic/load_balancer.h"
+#include "models/types/compute/service.h"
 
 namespace archsim::models {
 

@@ -1,4 +1,4 @@
-#include "models/recorder.h"
+#include "models/runtime/recorder.h"
 
 namespace archsim::models {
 

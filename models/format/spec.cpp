@@ -1,4 +1,4 @@
-#include "models/spec.h"
+#include "models/format/spec.h"
 
 #include <algorithm>
 #include <cctype>

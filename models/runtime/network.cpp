@@ -1,6 +1,6 @@
-#include "models/network.h"
+#include "models/runtime/network.h"
 
-#include "models/component.h"
+#include "models/runtime/component.h"
 
 namespace archsim::models {
 

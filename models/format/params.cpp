@@ -1,4 +1,4 @@
-#include "models/params.h"
+#include "models/format/params.h"
 
 #include <algorithm>
 #include <cmath>

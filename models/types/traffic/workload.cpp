@@ -1,4 +1,4 @@
-#include "models/workload.h"
+#include "models/types/traffic/workload.h"
 
 #include <cassert>
 #include <cmath>

@@ -1,11 +1,11 @@
-// models/params.h: declarations shared by several models: time distributions
+// models/format/params.h: declarations shared by several models: time distributions
 // (in milliseconds) and popularity over a population of keys or users.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
-#include "models/spec.h"
+#include "models/format/spec.h"
 #include "sim/distribution.h"
 #include "sim/rng.h"
 #include "sim/time.h"

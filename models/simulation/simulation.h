@@ -1,4 +1,4 @@
-// models/simulation.h: one run of a validated scenario: builds the nodes,
+// models/simulation/simulation.h: one run of a validated scenario: builds the nodes,
 // wires them, runs the engine, and produces the results document.
 #pragma once
 
@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "models/component.h"
-#include "models/recorder.h"
-#include "models/scenario.h"
-#include "models/workload.h"
+#include "models/runtime/component.h"
+#include "models/runtime/recorder.h"
+#include "models/simulation/scenario.h"
+#include "models/types/traffic/workload.h"
 
 namespace archsim::models {
 

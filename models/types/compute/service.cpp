@@ -1,4 +1,4 @@
-#include "models/service.h"
+#include "models/types/compute/service.h"
 
 #include <cassert>
 

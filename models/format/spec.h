@@ -1,4 +1,4 @@
-// models/spec.h: parameter declarations for the scenario format.
+// models/format/spec.h: parameter declarations for the scenario format.
 //
 // Every parameter of a scenario is declared once, as a node of a tree: name,
 // type, unit, range, default and one line of meaning. The same tree drives

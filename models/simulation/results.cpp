@@ -2,7 +2,7 @@
 #include <cmath>
 #include <limits>
 
-#include "models/simulation.h"
+#include "models/simulation/simulation.h"
 
 namespace archsim::models {
 

@@ -1,4 +1,4 @@
-#include "models/component.h"
+#include "models/runtime/component.h"
 
 #include <cassert>
 #include <cmath>

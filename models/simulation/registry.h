@@ -1,4 +1,4 @@
-// models/registry.h: the component types a scenario can use. Each registers
+// models/simulation/registry.h: the component types a scenario can use. Each registers
 // its name, a one-line description (for `archsim describe` and "did you
 // mean"), its parameter declarations, how operations flow through it (for
 // validation), and how to build it.
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "models/component.h"
-#include "models/spec.h"
+#include "models/runtime/component.h"
+#include "models/format/spec.h"
 
 namespace archsim::models {
 

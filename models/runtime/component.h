@@ -1,4 +1,4 @@
-// models/component.h: what every node of a simulated architecture shares.
+// models/runtime/component.h: what every node of a simulated architecture shares.
 //
 // A node is a workload or a component. Nodes talk only through scheduled
 // deliveries over links (send, reply), never by calling each other's
@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "models/network.h"
-#include "models/request.h"
-#include "models/spec.h"
+#include "models/runtime/network.h"
+#include "models/runtime/request.h"
+#include "models/format/spec.h"
 #include "sim/engine.h"
 #include "sim/histogram.h"
 #include "sim/metrics.h"

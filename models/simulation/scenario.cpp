@@ -1,4 +1,4 @@
-#include "models/scenario.h"
+#include "models/simulation/scenario.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "models/network.h"
-#include "models/registry.h"
-#include "models/workload.h"
+#include "models/runtime/network.h"
+#include "models/simulation/registry.h"
+#include "models/types/traffic/workload.h"
 #include "sim/time.h"
 
 namespace archsim::models {

@@ -1,10 +1,10 @@
-#include "models/simulation.h"
+#include "models/simulation/simulation.h"
 
 #include <algorithm>
 #include <cassert>
 #include <stdexcept>
 
-#include "models/registry.h"
+#include "models/simulation/registry.h"
 
 namespace archsim::models {
 

@@ -1,4 +1,4 @@
-// models/scenario.h: reading and validating a scenario file.
+// models/simulation/scenario.h: reading and validating a scenario file.
 //
 // A scenario is refused before anything runs if anything in it is wrong;
 // every problem is listed with its JSON path. A valid scenario is returned
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/spec.h"
+#include "models/format/spec.h"
 
 namespace archsim::models {
 

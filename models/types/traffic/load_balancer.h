@@ -1,4 +1,4 @@
-// models/load_balancer.h: spreads requests over the replicas of one service.
+// models/types/traffic/load_balancer.h: spreads requests over the replicas of one service.
 //
 // Each request is proxied: the load balancer sends a call to the replica it
 // picks and relays the reply, so it knows how many requests each replica has
@@ -11,8 +11,8 @@
 
 #include <vector>
 
-#include "models/component.h"
-#include "models/params.h"
+#include "models/runtime/component.h"
+#include "models/format/params.h"
 
 namespace archsim::models {
 

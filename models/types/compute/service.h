@@ -1,4 +1,4 @@
-// models/service.h: a pool of identical replicas, each with a number of
+// models/types/compute/service.h: a pool of identical replicas, each with a number of
 // workers and a bounded FIFO queue.
 //
 // A request takes a free worker of its replica or waits in that replica's
@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "models/component.h"
-#include "models/params.h"
+#include "models/runtime/component.h"
+#include "models/format/params.h"
 #include "sim/ring_buffer.h"
 
 namespace archsim::models {

@@ -1,4 +1,4 @@
-// models/recorder.h: end-to-end outcomes of client requests, as the clients
+// models/runtime/recorder.h: end-to-end outcomes of client requests, as the clients
 // see them: offered, succeeded, failed by cause, and latency, in total, per
 // operation and per workload, for the measured window and per interval.
 //
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/request.h"
+#include "models/runtime/request.h"
 #include "sim/histogram.h"
 #include "sim/time.h"
 

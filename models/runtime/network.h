@@ -1,4 +1,4 @@
-// models/network.h: links between nodes. Every message between two nodes
+// models/runtime/network.h: links between nodes. Every message between two nodes
 // travels a link and arrives after the link's one-way latency; a reply returns
 // over the link its request came by. A request arrives in the Arrival phase; a
 // reply in the Departure phase, because it is work finishing: the worker it
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "models/params.h"
-#include "models/spec.h"
+#include "models/format/params.h"
+#include "models/format/spec.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 

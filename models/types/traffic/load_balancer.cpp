@@ -1,8 +1,8 @@
-#include "models/load_balancer.h"
+#include "models/types/traffic/load_balancer.h"
 
 #include <cassert>
 
-#include "models/service.h"
+#include "models/types/compute/service.h"
 
 namespace archsim::models {
 

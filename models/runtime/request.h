@@ -1,4 +1,4 @@
-// models/request.h: a request travelling between components, and the pool
+// models/runtime/request.h: a request travelling between components, and the pool
 // that recycles them so the event loop allocates nothing per request.
 //
 // A client's request is the root of a tree: every synchronous call a handler
