@@ -60,7 +60,10 @@ Json Simulation::results() const {
   Json run = Json::object();
   run["completed"] = completed_;
   // A run that reached its end says so, whether or not events were left.
-  run["stop_reason"] = completed_ ? "end" : stop_reason_ == sim::StopReason::EventBudget ? "max_events" : "max_in_flight";
+  run["stop_reason"] = completed_                                     ? "end"
+                      : interrupted_                                   ? "interrupted"
+                      : stop_reason_ == sim::StopReason::EventBudget ? "max_events"
+                                                                       : "max_in_flight";
   run["problem"] = stop_problem_;
   run["simulated_s"] = now.to_s();
   run["events"] = context_.engine.events_processed();

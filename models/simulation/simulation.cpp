@@ -91,7 +91,7 @@ void Simulation::check_invariants() const {
   for (const auto& c : components_) c->check_invariants();
 }
 
-void Simulation::run() {
+void Simulation::run(const Progress& progress) {
   sim::Engine& engine = context_.engine;
   if (context_.warmup_end.ns == 0) {
     on_event(kWarmupEnd, 0);
@@ -102,9 +102,25 @@ void Simulation::run() {
   for (auto& c : components_) c->start();
   for (auto& w : workloads_) w->start();
 
-  stop_reason_ = engine.run_until(context_.end, max_events_);
+  // In slices when someone watches, so that it can be told and can stop the
+  // run; the events run in the same order either way.
+  constexpr std::uint64_t kSlice = 1u << 20;
+  std::uint64_t left = max_events_;
+  for (;;) {
+    const std::uint64_t slice = progress ? std::min(left, kSlice) : left;
+    const std::uint64_t before = engine.events_processed();
+    stop_reason_ = engine.run_until(context_.end, slice);
+    left -= engine.events_processed() - before;
+    if (stop_reason_ != sim::StopReason::EventBudget || left == 0) break;
+    if (!progress(engine.now(), context_.end)) {
+      interrupted_ = true;
+      break;
+    }
+  }
   completed_ = stop_reason_ == sim::StopReason::TimeLimit || stop_reason_ == sim::StopReason::Drained;
-  if (stop_reason_ == sim::StopReason::EventBudget)
+  if (interrupted_)
+    stop_problem_ = "interrupted";
+  else if (stop_reason_ == sim::StopReason::EventBudget)
     stop_problem_ = "stopped after " + std::to_string(max_events_) + " events (limits.max_events)";
   else if (stop_reason_ == sim::StopReason::Stopped)
     stop_problem_ = "more than " + std::to_string(context_.max_in_flight) + " requests in flight (limits.max_in_flight)";

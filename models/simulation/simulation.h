@@ -2,6 +2,7 @@
 // wires them, runs the engine, and produces the results document.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,8 +29,12 @@ class Simulation final : private Wiring, private sim::EventTarget {
   Simulation(const Scenario& scenario, const RunOptions& options);
   ~Simulation();
 
-  // Runs to the end (or until a limit stops it).
-  void run();
+  // Told between slices of about a million events how far the run has come;
+  // returning false stops it there, like a limit (stop reason "interrupted").
+  using Progress = std::function<bool(sim::Time now, sim::Time end)>;
+
+  // Runs to the end (or until a limit, or `progress`, stops it).
+  void run(const Progress& progress = {});
 
   // The results document (docs/results-format.md). Deterministic: no wall
   // clock, no addresses, fixed order.
@@ -60,6 +65,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   std::unique_ptr<Recorder> recorder_;
   sim::StopReason stop_reason_ = sim::StopReason::Drained;
   bool completed_ = false;  // ran to the end, not stopped by a limit
+  bool interrupted_ = false;  // stopped by the progress callback
   std::string stop_problem_;
   bool window_open_ = false;
 };
