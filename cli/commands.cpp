@@ -17,7 +17,7 @@
 #include <sstream>
 
 #include "cli/report.h"
-#include "models/simulation/registry.h"
+#include "models/simulation/catalog.h"
 #include "models/simulation/scenario.h"
 #include "models/simulation/simulation.h"
 #include "models/types/traffic/workload.h"

@@ -155,15 +155,17 @@ spec::NodeRef population_spec(const char* what, std::int64_t default_count) {
   Spec popularity = Spec::variant("How often each member is drawn", "type");
   popularity.named("popularity").alternative("uniform", uniform).alternative("zipf", zipf);
 
-  Spec population = Spec::object(std::string("The ") + what + " that requests are spread over");
+  Spec population = Spec::object(std::string("The ") + what + " that requests are spread over; when left out, " +
+                                 std::to_string(default_count) + " equally likely");
   population.optional("count", Spec::integer(std::string("Number of distinct ") + what)
                                    .min(1)
                                    .max(kMaxPopulation)
                                    .default_value(default_count))
       .optional("popularity", popularity, Json{{"type", "uniform"}});
-  population.default_value(Json{{"count", default_count}, {"popularity", {{"type", "uniform"}}}});
   return population.build();
 }
+
+Json default_population(std::int64_t count) { return Json{{"count", count}, {"popularity", {{"type", "uniform"}}}}; }
 
 Population::Population(const Json& value) : count_(value.at("count").get<std::uint64_t>()) {
   const auto& popularity = value.at("popularity");

@@ -31,7 +31,6 @@ class Delay {
   bool is_zero() const { return constant_ && fixed_.ns == 0; }
   bool is_constant() const { return constant_; }
   sim::Time fixed() const { return fixed_; }  // the value, when constant
-  double mean_ms() const { return distribution_ ? distribution_->mean() : 0; }
 
  private:
   std::shared_ptr<const sim::Distribution> distribution_;
@@ -41,6 +40,10 @@ class Delay {
 
 // `{"count": 1000000, "popularity": {"type": "zipf", "exponent": 1.0}}`.
 spec::NodeRef population_spec(const char* what, std::int64_t default_count);
+// `count` members, uniform: what a population left out stands for.
+spec::Json default_population(std::int64_t count);
+inline constexpr std::int64_t kDefaultUsers = 1'000'000;
+inline constexpr std::int64_t kDefaultKeys = 1'000'000;
 
 // Draws members of a population: 0 is the most popular under Zipf.
 class Population {
@@ -51,12 +54,26 @@ class Population {
     if (zipf_) return zipf_->sample(rng) - 1;
     return rng.below(count_);
   }
-  std::uint64_t count() const { return count_; }
 
  private:
   std::uint64_t count_ = 1;
   std::shared_ptr<const sim::Zipf> zipf_;
 };
+
+}  // namespace archsim::models
+
+namespace archsim::spec {
+template <>
+struct Reader<models::Delay> {
+  static models::Delay read(const Json& v, const Node&) { return models::Delay(models::make_time_distribution(v)); }
+};
+template <>
+struct Reader<models::Population> {
+  static models::Population read(const Json& v, const Node&) { return models::Population(v); }
+};
+}  // namespace archsim::spec
+
+namespace archsim::models {
 
 // Largest values accepted anywhere, so that no input runs the simulator out of
 // memory or time silently.

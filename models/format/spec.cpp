@@ -1,6 +1,7 @@
 #include "models/format/spec.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cctype>
 #include <cmath>
 #include <set>
@@ -218,11 +219,11 @@ Spec& Spec::default_value(Json value) {
   return *this;
 }
 Spec& Spec::required(std::string name, NodeRef node) {
-  node_->fields.push_back({std::move(name), std::move(node), true, nullptr});
+  node_->fields.push_back({std::move(name), std::move(node), true, nullptr, {}, nullptr});
   return *this;
 }
 Spec& Spec::optional(std::string name, NodeRef node, Json default_value) {
-  node_->fields.push_back({std::move(name), std::move(node), false, std::move(default_value)});
+  node_->fields.push_back({std::move(name), std::move(node), false, std::move(default_value), {}, nullptr});
   return *this;
 }
 Spec& Spec::alternative(std::string name, NodeRef node) {
@@ -253,6 +254,22 @@ Spec& Spec::named(std::string type_name) {
 Spec& Spec::check(Check rule) {
   node_->checks.push_back(std::move(rule));
   return *this;
+}
+
+// ---- read ---------------------------------------------------------------------
+
+void read_into(const Json& value, const Node& node, const void* config_type, void* config, std::string_view skip) {
+  assert(node.kind == Kind::Object && value.is_object());
+  for (const auto& [key, item] : value.items()) {
+    if (key == skip) continue;
+    const Field* field = nullptr;
+    for (const auto& f : node.fields)
+      if (f.name == key) field = &f;
+    // Every key of a validated value is declared, and every declared key is
+    // bound to the struct that reads it: nothing is left unread.
+    assert(field != nullptr && field->assign && field->config_type == config_type);
+    field->assign(item, *field->node, config);
+  }
 }
 
 // ---- normalize --------------------------------------------------------------
@@ -584,7 +601,16 @@ Json json_schema(const Node& root, std::string_view title) {
   return s;
 }
 
-// ---- Markdown reference -------------------------------------------------------
+// ---- Markdown reference ----
+
+std::string reference_noun(const std::string& kind, bool with_article) {
+  std::string noun = kind == "node"         ? "workload or component"
+                     : kind == "callable"   ? "component"
+                     : kind == "replicated" ? "component with replicas"
+                                            : kind;
+  if (!with_article) return noun;
+  return (noun[0] == 'o' || noun[0] == 'a' ? "an " : "a ") + noun;
+}
 
 std::string type_summary(const Node& node) {
   auto range = [&](const std::string& base) {
@@ -600,7 +626,7 @@ std::string type_summary(const Node& node) {
     case Kind::Boolean: return "boolean";
     case Kind::String: return "string";
     case Kind::Enum: return "one of `" + join(node.choices, "`, `") + "`";
-    case Kind::Reference: return "name of a " + node.reference_kind;
+    case Kind::Reference: return "name of " + reference_noun(node.reference_kind);
     case Kind::Object: return "object";
     case Kind::Array: {
       std::string s = "array of " + type_summary(*node.item);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -80,13 +81,30 @@ struct Node;
 using NodeRef = std::shared_ptr<const Node>;
 using Check = std::function<void(const Json& value, const Path& path, Errors& errors)>;
 
+// Stores a validated value into a typed configuration (type-erased: `config`
+// points to the struct the field was bound for; see Spec::to and read()).
+using Assign = std::function<void(const Json& value, const Node& node, void* config)>;
+
 struct Field {
   std::string name;
   NodeRef node;
   bool required = false;
   Json default_value;  // overrides the node's own default, for shared nodes
+  Assign assign;                   // where read() puts the value; empty: not read
+  const void* config_type = nullptr;  // the struct `assign` writes into
   const Json& effective_default() const;
 };
+
+// A tag per configuration struct, so that read() can check that a field was
+// bound for the struct it fills.
+template <class Config>
+inline const char config_tag = 0;
+
+// Turns a validated value into a C++ value of type T. Specialised for the
+// plain types here and for the model types beside their declarations
+// (models/format/params.h: distributions, populations).
+template <class T, class Enable = void>
+struct Reader;
 
 struct Node {
   Kind kind = Kind::Object;
@@ -145,12 +163,89 @@ class Spec {
   Spec& named(std::string type_name);
   Spec& check(Check rule);
 
+  // Binds the field added last to a member of a configuration struct, or to
+  // a function that stores it: read<Config>() then fills the struct. The
+  // declaration and the typed configuration are thus written once, together.
+  template <class Config, class T>
+  Spec& to(T Config::*member) {
+    return bind<Config>([member](const Json& value, const Node& node, void* config) {
+      static_cast<Config*>(config)->*member = Reader<T>::read(value, node);
+    });
+  }
+  // `store(value, config)` puts the value where it belongs (a nested
+  // member, a parsed structure).
+  template <class Config, class Store>
+  Spec& store(Store store) {
+    return bind<Config>([store](const Json& value, const Node&, void* config) {
+      store(value, *static_cast<Config*>(config));
+    });
+  }
+
   NodeRef build() const { return node_; }
   operator NodeRef() const { return node_; }
 
  private:
   explicit Spec(Kind kind, std::string doc);
+  template <class Config>
+  Spec& bind(Assign assign) {
+    node_->fields.back().assign = std::move(assign);
+    node_->fields.back().config_type = &config_tag<Config>;
+    return *this;
+  }
   std::shared_ptr<Node> node_;
+};
+
+// Fills a configuration struct from a validated object of `node`'s shape
+// (defaults already in place). Every key present must be bound to Config,
+// except `skip` (a variant's tag): a value the model would not read is a
+// programming error, caught here rather than silently ignored.
+void read_into(const Json& value, const Node& node, const void* config_type, void* config, std::string_view skip);
+template <class Config>
+Config read(const Json& value, const Node& node, std::string_view skip = "type") {
+  Config config{};
+  read_into(value, node, &config_tag<Config>, &config, skip);
+  return config;
+}
+
+template <>
+struct Reader<std::int64_t> {
+  static std::int64_t read(const Json& v, const Node&) { return v.get<std::int64_t>(); }
+};
+template <>
+struct Reader<double> {
+  static double read(const Json& v, const Node&) { return v.get<double>(); }
+};
+template <>
+struct Reader<bool> {
+  static bool read(const Json& v, const Node&) { return v.get<bool>(); }
+};
+template <>
+struct Reader<std::string> {
+  static std::string read(const Json& v, const Node&) { return v.get<std::string>(); }
+};
+// An enumeration declared with Spec::enumeration: the C++ enumerator whose
+// value is the choice's position in the declaration.
+template <class E>
+struct Reader<E, std::enable_if_t<std::is_enum_v<E>>> {
+  static E read(const Json& v, const Node& node) {
+    const auto& s = v.get_ref<const std::string&>();
+    for (std::size_t i = 0; i < node.choices.size(); ++i)
+      if (node.choices[i] == s) return static_cast<E>(i);
+    return E{};  // unreachable for a validated value
+  }
+};
+template <class T>
+struct Reader<std::optional<T>> {
+  static std::optional<T> read(const Json& v, const Node& node) { return Reader<T>::read(v, node); }
+};
+template <class T>
+struct Reader<std::vector<T>> {
+  static std::vector<T> read(const Json& v, const Node& node) {
+    std::vector<T> out;
+    out.reserve(v.size());
+    for (const auto& item : v) out.push_back(Reader<T>::read(item, *node.item));
+    return out;
+  }
 };
 
 // Validates `input` against `node`, returning it completed with defaults (in
@@ -164,6 +259,12 @@ Json json_schema(const Node& root, std::string_view title);
 
 // Markdown reference: one table per object, named types once.
 std::string markdown_reference(const Node& node, std::string_view heading, int level);
+
+// What a reference of a kind names, with its article: "a component with
+// replicas" for "replicated". Kinds are "node" (a workload or component),
+// "operation", and the capabilities of component types
+// (models/runtime/component_type.h).
+std::string reference_noun(const std::string& kind, bool with_article = true);
 
 // A short human description of a node's type: `integer ≥ 1`, `one of a, b`.
 std::string type_summary(const Node& node);

@@ -1,28 +1,54 @@
 #include "models/runtime/component.h"
 
+#include "models/runtime/dependency.h"
+
 #include <cassert>
 #include <cmath>
 #include <limits>
 
 namespace archsim::models {
 
-const char* to_string(Failure failure) {
-  switch (failure) {
-    case Failure::None: return "none";
-    case Failure::Timeout: return "timeout";
-    case Failure::QueueFull: return "queue_full";
-    case Failure::Count: break;
-  }
-  return "unknown";
+Failure FailureCauses::intern(std::string_view name) {
+  for (std::size_t i = 1; i < names_.size(); ++i)
+    if (names_[i] == name) return Failure{static_cast<std::uint8_t>(i)};
+  assert(names_.size() < kMax && "more failure causes than FailureCauses::kMax");
+  names_.emplace_back(name);
+  return Failure{static_cast<std::uint8_t>(names_.size() - 1)};
 }
 
 void Node::on_timer(std::uint32_t, std::uint64_t) { assert(false && "unexpected timer"); }
+void Node::on_call_timeout(Request&) { assert(false && "a timeout on a dependency without one"); }
 
 void Node::on_event(std::uint32_t kind, std::uint64_t data) {
+  Request& request = *reinterpret_cast<Request*>(data);
   switch (kind) {
-    case kDeliverRequest: on_request(*reinterpret_cast<Request*>(data)); break;
-    case kDeliverReply: on_reply(*reinterpret_cast<Request*>(data)); break;
-    default: on_timer(kind, data); break;
+    case kDeliverRequest:
+      on_request(request);
+      return;
+    case kDeliverReply:
+      // A call this node gave up on, or one made for a request that has
+      // since gone back to the pool (its generation moved on), is over: the
+      // reply is dropped here, and the parent is not touched beyond reading
+      // its generation (pooled requests stay in memory for the whole run).
+      if (request.abandoned || (request.parent != nullptr && request.parent->generation != request.parent_generation)) {
+        ++late_replies_;
+        context_.requests.release(request);
+        return;
+      }
+      if (request.timer.valid()) {
+        context_.engine.cancel(request.timer);
+        request.timer = {};
+      }
+      on_reply(request);
+      return;
+    case kCallTimeout:
+      request.timer = {};
+      request.abandoned = true;
+      on_call_timeout(request);
+      return;
+    default:
+      on_timer(kind, data);
+      return;
   }
 }
 
@@ -54,16 +80,26 @@ Request& Node::new_request() {
   return request;
 }
 
-Request& Node::make_call(Request& parent, Link& link, std::uint32_t operation) {
+Request& Node::call(Dependency& dependency, Request& parent, std::int32_t instance) {
   Request& call = new_request();
   call.parent = &parent;
-  call.reply_to = this;
-  call.link = &link;
+  call.parent_generation = parent.generation;
   call.created = now();
   call.user_id = parent.user_id;
   call.key = parent.key;
-  call.operation = operation;
+  call.operation = dependency.operation(parent);
+  call.instance = instance;
+  dispatch(dependency, call);
   return call;
+}
+
+void Node::dispatch(Dependency& dependency, Request& request) {
+  request.reply_to = this;
+  request.link = &dependency.link();
+  if (dependency.has_timeout())
+    request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
+                                                reinterpret_cast<std::uint64_t>(&request));
+  send(request, dependency.link());
 }
 
 WindowFigures window_figures(const Snapshot& a, const Snapshot& b) {

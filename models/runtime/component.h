@@ -28,6 +28,7 @@ struct Context {
   sim::Engine engine;
   sim::RandomStreams streams;
   RequestPool requests;
+  FailureCauses failures;
   std::vector<std::string> operations;  // index = Request::operation
   sim::Time warmup_end{};
   sim::Time end{};
@@ -38,26 +39,34 @@ struct Context {
 };
 
 // Event kinds every node understands; a node's own timers start at kFirstTimer.
-enum NodeEvent : std::uint32_t { kDeliverRequest = 0, kDeliverReply = 1, kFirstTimer = 2 };
+enum NodeEvent : std::uint32_t { kDeliverRequest = 0, kDeliverReply = 1, kCallTimeout = 2, kFirstTimer = 3 };
+
+class Dependency;
 
 class Node : public sim::EventTarget {
  public:
-  Node(std::string name, std::uint32_t index, Context& context)
-      : name_(std::move(name)), index_(index), context_(context) {}
+  Node(std::string name, Context& context) : name_(std::move(name)), context_(context) {}
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
   virtual ~Node() = default;
 
   const std::string& name() const { return name_; }
-  std::uint32_t index() const { return index_; }
 
   // A request has arrived here.
   virtual void on_request(Request& request) = 0;
-  // A call this node made has come back (successful or not).
+  // A call this node made has come back (successful or not) while the node
+  // was still waiting for it. Replies to calls given up on never get here.
   virtual void on_reply(Request& call) = 0;
+  // The caller's timeout on `call` expired before its reply came. The call
+  // is still out (the callee may be working on it); its late reply will be
+  // dropped. Only nodes whose dependencies have timeouts get this.
+  virtual void on_call_timeout(Request& call);
   virtual void on_timer(std::uint32_t kind, std::uint64_t data);
 
   void on_event(std::uint32_t kind, std::uint64_t data) final;
+
+  // Replies that came after their caller had stopped waiting, dropped.
+  std::uint64_t late_replies() const { return late_replies_; }
 
  protected:
   sim::Time now() const { return context_.engine.now(); }
@@ -68,12 +77,18 @@ class Node : public sim::EventTarget {
   void reply(Request& request);
   // A new request from the pool, checked against limits.max_in_flight.
   Request& new_request();
-  // A new call on behalf of `parent`, to be sent over `link`.
-  Request& make_call(Request& parent, Link& link, std::uint32_t operation);
+  // Makes a call on behalf of `parent` through a dependency and sends it;
+  // `instance` picks the callee's replica (-1: the callee chooses).
+  Request& call(Dependency& dependency, Request& parent, std::int32_t instance = -1);
+  // Sends a request this node made (a client's request) through a
+  // dependency: its timer starts, and its reply comes back here.
+  void dispatch(Dependency& dependency, Request& request);
 
   std::string name_;
-  std::uint32_t index_;
   Context& context_;
+
+ private:
+  std::uint64_t late_replies_ = 0;
 };
 
 // Counters of one component (or one replica), cumulative from time zero.
@@ -129,7 +144,7 @@ class ComponentStats {
   void depart(sim::Time now, const Request& request) {
     in_system.add(now, -1);
     ++counters.completed;
-    if (request.failure != Failure::None) ++counters.failed;
+    if (request.failure) ++counters.failed;
     const sim::Time stay = now - request.arrived;
     counters.residence_ns += stay.ns;
     residence.record(stay.ns);
@@ -162,6 +177,8 @@ class Component : public Node {
   virtual void start() {}
   // Workers in total (0 when the component has none: utilization is undefined).
   virtual std::int64_t capacity() const { return 0; }
+  // Identical instances a load balancer can spread requests over (0: none).
+  virtual std::int64_t replicas() const { return 0; }
 
   const ComponentStats& stats() const { return stats_; }
   void begin_window(sim::Time now);
@@ -191,6 +208,7 @@ class Wiring {
   virtual Node& node(const std::string& name) = 0;  // validated to exist
   virtual Link& link(Node& from, Node& to) = 0;
   virtual std::uint32_t operation(const std::string& name) = 0;
+  virtual Failure failure_cause(std::string_view name) = 0;
 };
 
 }  // namespace archsim::models

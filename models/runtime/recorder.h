@@ -21,7 +21,7 @@ namespace archsim::models {
 struct Tally {
   std::uint64_t offered = 0;
   std::uint64_t succeeded = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(Failure::Count)> failed{};
+  std::array<std::uint64_t, FailureCauses::kMax> failed{};  // by cause; [0] unused
   std::uint64_t failed_total() const {
     std::uint64_t n = 0;
     for (auto f : failed) n += f;
@@ -61,7 +61,7 @@ class Recorder {
     interval_latency_.record_at(index, latency.ns);
   }
   void failed(std::uint32_t operation, std::uint32_t workload, Failure cause) {
-    ++cell(operation, workload).total.failed[static_cast<std::size_t>(cause)];
+    ++cell(operation, workload).total.failed[cause.id];
   }
 
   void begin_window(sim::Time now);

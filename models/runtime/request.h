@@ -10,6 +10,8 @@
 #include <cassert>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/event_queue.h"
@@ -20,16 +22,38 @@ namespace archsim::models {
 class Node;
 struct Link;
 
-// Why a request failed. The first failure on the way is the one reported.
-enum class Failure : std::uint8_t {
-  None = 0,
-  Timeout,    // the client gave up waiting
-  QueueFull,  // a service's queue was full
-  Count,
+// Why a request failed: an index into the run's FailureCauses, 0 for none.
+// Causes are registered by name by the parts that produce them (a pool's
+// queue_full, a caller's timeout), so a new component type adds its own
+// without editing a central list. The first failure on the way is the one
+// reported.
+struct Failure {
+  std::uint8_t id = 0;
+  explicit operator bool() const { return id != 0; }
+  friend bool operator==(Failure, Failure) = default;
 };
-const char* to_string(Failure failure);
+inline constexpr Failure kNoFailure{};
+
+// The failure causes of one run, in the order they were registered (which
+// follows the scenario: workloads, then components, in file order), so the
+// results list them in a stable order.
+class FailureCauses {
+ public:
+  static constexpr std::size_t kMax = 32;  // enough for every type; checked
+  // The cause called `name`, registered on first use.
+  Failure intern(std::string_view name);
+  std::size_t size() const { return names_.size(); }  // including "none" at 0
+  const std::string& name(Failure cause) const { return names_[cause.id]; }
+
+ private:
+  std::vector<std::string> names_{"none"};
+};
 
 struct Request {
+  // Changes each time the request goes back to the pool, so a reply to a
+  // call it made is recognised as late even after the request was reused.
+  std::uint32_t generation = 0;
+  std::uint32_t parent_generation = 0;  // the parent's generation when this call was made
   Request* parent = nullptr;  // the request whose handler made this call; null for a client's
   Node* reply_to = nullptr;   // receives the reply
   Link* link = nullptr;       // the link from reply_to; the reply travels back over it
@@ -42,20 +66,22 @@ struct Request {
   std::int32_t instance = -1;     // replica picked by a load balancer; -1 lets the pool choose
   std::uint16_t step = 0;         // next step of the handler running it
   std::uint16_t pending = 0;      // calls still outstanding
-  Failure failure = Failure::None;
+  Failure failure{};
   std::uint64_t scratch = 0;      // for the node holding it (a load balancer's backend, a closed-loop user)
-  sim::EventHandle timer{};       // the client's timeout
-  bool abandoned = false;         // the client stopped waiting; the reply is dropped
+  sim::EventHandle timer{};       // the caller's timeout on this call
+  bool abandoned = false;         // the caller stopped waiting; the reply is dropped
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
   void take_failure_from(const Request& call) {
-    if (call.failure != Failure::None && failure == Failure::None) failure = call.failure;
+    if (call.failure && !failure) failure = call.failure;
   }
 
   // Back to the defaults above, field by field (assigning a fresh Request
   // would build it on the stack and copy it, on every request).
+  // The generation is kept: it only ever grows.
   void reset() {
+    parent_generation = 0;
     parent = nullptr;
     reply_to = nullptr;
     link = nullptr;
@@ -64,7 +90,7 @@ struct Request {
     operation = client_operation = 0;
     instance = -1;
     step = pending = 0;
-    failure = Failure::None;
+    failure = kNoFailure;
     scratch = 0;
     timer = {};
     abandoned = false;
@@ -86,6 +112,7 @@ class RequestPool {
   void release(Request& r) {
     assert(in_use_ > 0);
     --in_use_;
+    ++r.generation;
     free_.push_back(&r);
   }
   std::size_t in_use() const { return in_use_; }

@@ -24,14 +24,14 @@ Json latency_json(const sim::Histogram& h) {
   return out;
 }
 
-Json outcomes_json(const Outcomes& o, double seconds) {
+Json outcomes_json(const Outcomes& o, double seconds, const FailureCauses& causes) {
   const Tally t = o.total.minus(o.at_window);
   Json out = Json::object();
   out["offered"] = t.offered;
   out["completed"] = t.succeeded;
   Json failed = Json::object();
   failed["total"] = t.failed_total();
-  for (std::size_t i = 1; i < t.failed.size(); ++i) failed[to_string(static_cast<Failure>(i))] = t.failed[i];
+  for (std::size_t i = 1; i < causes.size(); ++i) failed[causes.name(Failure{static_cast<std::uint8_t>(i)})] = t.failed[i];
   out["failed"] = failed;
   out["throughput_qps"] = seconds > 0 ? static_cast<double>(t.succeeded) / seconds : 0.0;
   const std::uint64_t ended = t.succeeded + t.failed_total();
@@ -71,16 +71,16 @@ Json Simulation::results() const {
   run["requests_in_flight_at_end"] = context_.requests.in_use();
   out["run"] = run;
 
-  out["summary"] = outcomes_json(recorder_->all(), seconds);
+  out["summary"] = outcomes_json(recorder_->all(), seconds, context_.failures);
   Json operations = Json::object();
   for (std::size_t i = 0; i < context_.operations.size(); ++i) {
     const Outcomes o = recorder_->operation(i);
-    if (o.total.offered > 0) operations[context_.operations[i]] = outcomes_json(o, seconds);
+    if (o.total.offered > 0) operations[context_.operations[i]] = outcomes_json(o, seconds, context_.failures);
   }
   out["operations"] = operations;
   Json workloads = Json::object();
   for (std::size_t i = 0; i < workloads_.size(); ++i)
-    workloads[workloads_[i]->name()] = outcomes_json(recorder_->workload(i), seconds);
+    workloads[workloads_[i]->name()] = outcomes_json(recorder_->workload(i), seconds, context_.failures);
   out["workloads"] = workloads;
 
   // Components, and the bottleneck among them.

@@ -7,8 +7,9 @@
 #include <set>
 
 #include "models/runtime/network.h"
-#include "models/simulation/registry.h"
+#include "models/simulation/catalog.h"
 #include "models/types/traffic/workload.h"
+#include "models/runtime/component_type.h"
 #include "sim/time.h"
 
 namespace archsim::models {
@@ -89,8 +90,8 @@ std::pair<std::string, std::size_t> owner_of(const std::string& path) {
 struct NodeInfo {
   std::string list;  // "components" or "workloads"
   std::size_t index = 0;
-  std::string type;  // component type, or "workload"
-  spec::Path path() const { return spec::Path() / list; }
+  const ComponentType* type = nullptr;  // null for a workload, or a component whose type is unknown
+  bool valid = false;                   // its own declaration had no error
 };
 
 std::string join_cycle(const std::vector<std::string>& names) {
@@ -99,11 +100,62 @@ std::string join_cycle(const std::vector<std::string>& names) {
   return out;
 }
 
+std::string join_or(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
+// Whether an error was reported inside `prefix` (`components[2]`).
+bool has_error_under(const spec::Errors& errors, std::size_t from, const std::string& prefix) {
+  for (std::size_t i = from; i < errors.list().size(); ++i) {
+    const std::string& p = errors.list()[i].path;
+    if (p.rfind(prefix, 0) == 0 && (p.size() == prefix.size() || p[prefix.size()] == '.' || p[prefix.size()] == '['))
+      return true;
+  }
+  return false;
+}
+
+class View final : public ScenarioView {
+ public:
+  View(const Json& config, const std::map<std::string, NodeInfo>& nodes) : config_(config), nodes_(nodes) {}
+  const Json* component(const std::string& name) const override {
+    const NodeInfo* info = find(name);
+    return info ? &config_["components"][info->index] : nullptr;
+  }
+  const ComponentType* type_of(const std::string& name) const override {
+    const NodeInfo* info = find(name);
+    return info ? info->type : nullptr;
+  }
+
+ private:
+  // Only valid components are shown to a type's checks.
+  const NodeInfo* find(const std::string& name) const {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end() || it->second.list != "components" || !it->second.valid) return nullptr;
+    return &it->second;
+  }
+  const Json& config_;
+  const std::map<std::string, NodeInfo>& nodes_;
+};
+
+// The checks that need the whole file: names, references by capability,
+// links, call cycles, the flow of operations, and each type's own checks.
+// They run even when parts of the file are invalid, on the parts that are
+// valid, so one run reports every problem it can: a misspelt reference
+// beside a wrong type elsewhere. `structural` is where the errors of the
+// declarations themselves begin in `errors`.
 void check_cross_references(const Json& config, const std::vector<spec::ReferenceUse>& refs,
-                            std::vector<std::string>& operations, spec::Errors& errors) {
+                            std::vector<std::string>& operations, spec::Errors& errors, std::size_t structural) {
+  if (!config.contains("workloads") || !config["workloads"].is_array() || !config.contains("components") ||
+      !config["components"].is_array())
+    return;
   std::map<std::string, NodeInfo> nodes;
-  std::vector<std::string> node_names, component_names, service_names;
-  auto add_node = [&](const std::string& list, std::size_t i, const std::string& name, const std::string& type) {
+  std::vector<std::string> node_names, component_names;
+  auto add_node = [&](const std::string& list, std::size_t i) {
+    const Json& item = config[list][i];
+    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) return;
+    const std::string name = item["name"].get<std::string>();
     const spec::Path path = (spec::Path() / list)[i] / "name";
     auto it = nodes.find(name);
     if (it != nodes.end()) {
@@ -111,44 +163,51 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
                            std::to_string(it->second.index) + "]; names must be unique");
       return;
     }
-    nodes[name] = {list, i, type};
+    NodeInfo info{list, i, nullptr, !has_error_under(errors, structural, ((spec::Path() / list)[i]).str())};
+    if (list == "components") {
+      info.type = item.contains("type") && item["type"].is_string() ? find_component_type(item["type"].get<std::string>()) : nullptr;
+      if (info.type == nullptr) info.valid = false;
+    }
+    nodes[name] = info;
     node_names.push_back(name);
     if (list == "components") component_names.push_back(name);
-    if (type == "service") service_names.push_back(name);
   };
-  for (std::size_t i = 0; i < config["workloads"].size(); ++i)
-    add_node("workloads", i, config["workloads"][i]["name"].get<std::string>(), "workload");
-  for (std::size_t i = 0; i < config["components"].size(); ++i)
-    add_node("components", i, config["components"][i]["name"].get<std::string>(),
-             config["components"][i]["type"].get<std::string>());
+  for (std::size_t i = 0; i < config["workloads"].size(); ++i) add_node("workloads", i);
+  for (std::size_t i = 0; i < config["components"].size(); ++i) add_node("components", i);
 
-  // Every name used must resolve to a node of the right kind.
+  // Every name used must resolve to a node that can do what is asked of it.
   bool unresolved = false;
   std::map<std::string, std::vector<std::string>> calls;  // call graph between components
   std::set<std::pair<std::string, std::string>> talk;     // pairs of nodes that exchange messages
   for (const auto& ref : refs) {
     if (ref.target_kind == "operation") continue;
-    const std::vector<std::string>& candidates =
-        ref.target_kind == "service" ? service_names : ref.target_kind == "component" ? component_names : node_names;
+    const bool any_node = ref.target_kind == "node";
     auto it = nodes.find(ref.name);
     if (it == nodes.end()) {
-      const std::string noun = ref.target_kind == "node" ? "workload or component" : ref.target_kind;
-      errors.add(ref.path, "no " + noun + " named \"" + ref.name + "\"" + spec::did_you_mean_suffix(ref.name, candidates));
+      std::vector<std::string> candidates;
+      for (const auto& name : any_node ? node_names : component_names) {
+        const NodeInfo& info = nodes[name];
+        if (any_node || info.type == nullptr || info.type->has(ref.target_kind)) candidates.push_back(name);
+      }
+      errors.add(ref.path, "no " + spec::reference_noun(ref.target_kind, false) + " named \"" + ref.name + "\"" +
+                               spec::did_you_mean_suffix(ref.name, candidates));
       unresolved = true;
       continue;
     }
-    if (ref.target_kind == "component" && it->second.list != "components") {
+    const NodeInfo& target = it->second;
+    if (!any_node && target.list != "components") {
       errors.add(ref.path, "\"" + ref.name + "\" is a workload; requests go to components");
       unresolved = true;
       continue;
     }
-    if (ref.target_kind == "service" && it->second.type != "service") {
-      errors.add(ref.path, "\"" + ref.name + "\" is a " + it->second.type + "; it must be a service");
+    if (!any_node && target.type != nullptr && !target.type->has(ref.target_kind)) {
+      errors.add(ref.path, "\"" + ref.name + "\" is a " + target.type->name + "; it must be " + spec::reference_noun(ref.target_kind) +
+                               " (" + join_or(types_with(ref.target_kind)) + ")");
       unresolved = true;
       continue;
     }
     const auto [list, index] = owner_of(ref.path);
-    if (ref.is_call && !list.empty()) {
+    if (ref.is_call && !list.empty() && config[list][index].contains("name") && config[list][index]["name"].is_string()) {
       const std::string from = config[list][index]["name"].get<std::string>();
       talk.insert(std::pair<std::string, std::string>(std::minmax(from, ref.name)));
       if (list == "components") {
@@ -160,29 +219,20 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
   if (unresolved) return;
 
   // A link must join two nodes that talk, once.
-  std::set<std::pair<std::string, std::string>> linked;
-  for (std::size_t i = 0; i < config["links"].size(); ++i) {
-    const Json& l = config["links"][i];
-    const std::string from = l["from"].get<std::string>(), to = l["to"].get<std::string>();
-    const std::pair<std::string, std::string> pair = std::minmax(from, to);
-    const spec::Path path = (spec::Path() / "links")[i];
-    if (!talk.count(pair))
-      errors.add(path, "\"" + pair.first + "\" and \"" + pair.second +
-                           "\" never exchange requests (no call, forward, backend or target joins them)");
-    else if (!linked.insert(pair).second)
-      errors.add(path, "a second entry for the link between \"" + pair.first + "\" and \"" + pair.second + "\"");
-  }
-
-  // A load balancer's weights must match its backend's replicas.
-  for (std::size_t i = 0; i < config["components"].size(); ++i) {
-    const Json& c = config["components"][i];
-    if (c["type"] != "load_balancer" || !c.contains("weights")) continue;
-    const Json& backend = config["components"][nodes[c["backend"].get<std::string>()].index];
-    const auto replicas = backend["replicas"].get<std::size_t>();
-    if (c["weights"].size() != replicas)
-      errors.add((spec::Path() / "components")[i] / "weights",
-                 "has " + std::to_string(c["weights"].size()) + " weights but backend \"" + backend["name"].get<std::string>() +
-                     "\" has " + std::to_string(replicas) + " replicas");
+  if (config.contains("links") && config["links"].is_array() && !has_error_under(errors, structural, "links"))
+  {
+    std::set<std::pair<std::string, std::string>> linked;
+    for (std::size_t i = 0; i < config["links"].size(); ++i) {
+      const Json& l = config["links"][i];
+      const std::string from = l["from"].get<std::string>(), to = l["to"].get<std::string>();
+      const std::pair<std::string, std::string> pair = std::minmax(from, to);
+      const spec::Path path = (spec::Path() / "links")[i];
+      if (!talk.count(pair))
+        errors.add(path, "\"" + pair.first + "\" and \"" + pair.second +
+                             "\" never exchange requests (no call, forward, backend or target joins them)");
+      else if (!linked.insert(pair).second)
+        errors.add(path, "a second entry for the link between \"" + pair.first + "\" and \"" + pair.second + "\"");
+    }
   }
 
   // No cycle of calls: a request would never finish (or hold workers for ever).
@@ -215,35 +265,51 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
   }
 
   // Follow every operation from the workloads through the components: each
-  // component reached must be able to serve what reaches it.
+  // component reached must be able to serve what reaches it. Invalid parts
+  // are skipped: their own errors are already listed.
   std::set<std::pair<std::string, std::string>> seen;
+  std::map<std::string, std::vector<std::string>> reaching;  // component -> operations reaching it
   std::deque<std::tuple<std::string, std::string, std::string>> work;  // (component, operation, who sends it)
+  bool flow_complete = true;  // false once an invalid part hides where its requests go
   auto use_operation = [&](const std::string& op) {
     if (std::find(operations.begin(), operations.end(), op) == operations.end()) operations.push_back(op);
   };
-  for (const auto& w : config["workloads"])
+  for (std::size_t i = 0; i < config["workloads"].size(); ++i) {
+    const Json& w = config["workloads"][i];
+    if (has_error_under(errors, structural, ((spec::Path() / "workloads")[i]).str())) {
+      flow_complete = false;
+      continue;
+    }
     for (const auto& op : w["operations"]) {
       use_operation(op["name"].get<std::string>());
       work.emplace_back(w["target"].get<std::string>(), op["name"].get<std::string>(), "workload \"" + w["name"].get<std::string>() + "\"");
     }
+  }
   while (!work.empty()) {
     auto [target, op, sender] = work.front();
     work.pop_front();
     if (!seen.insert({target, op}).second) continue;
     use_operation(op);
     const NodeInfo& info = nodes[target];
+    if (!info.valid) {
+      flow_complete = false;
+      continue;
+    }
+    reaching[target].push_back(op);
     const Json& c = config["components"][info.index];
     std::vector<Outflow> out;
-    if (!find_component_type(info.type)->route(c, op, out)) {
+    if (!info.type->route(c, op, out)) {
       errors.add((spec::Path() / "components")[info.index],
-                 "operation \"" + op + "\" reaches " + info.type + " \"" + target + "\" (from " + sender +
+                 "operation \"" + op + "\" reaches " + info.type->name + " \"" + target + "\" (from " + sender +
                      ") but it has no handler for it and no service_time");
       continue;
     }
-    for (auto& o : out) work.emplace_back(o.target, o.operation, info.type + " \"" + target + "\"");
+    for (auto& o : out) work.emplace_back(o.target, o.operation, info.type->name + " \"" + target + "\"");
   }
-  // Handlers for operations that nothing sends are most likely typos.
+  // Handlers for operations that nothing sends are most likely typos (known
+  // only when the whole flow could be followed).
   for (const auto& ref : refs) {
+    if (!flow_complete) break;
     if (ref.target_kind != "operation") continue;
     if (std::find(operations.begin(), operations.end(), ref.name) == operations.end())
       errors.add(ref.path, "no request with operation \"" + ref.name + "\" is ever sent" +
@@ -260,7 +326,15 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
         for (const auto& x : v) scan(x);
       }
     };
-    if (c.contains("handlers")) scan(c["handlers"]);
+    if (c.is_object() && c.contains("handlers")) scan(c["handlers"]);
+  }
+  // Each type's own checks against the rest of the scenario.
+  const View view(config, nodes);
+  for (const auto& name : component_names) {
+    const NodeInfo& info = nodes[name];
+    if (!info.valid || !info.type->check || !flow_complete) continue;
+    info.type->check(config["components"][info.index], reaching[name], view, (spec::Path() / "components")[info.index],
+                     errors);
   }
 }
 
@@ -286,12 +360,12 @@ int nesting_depth(std::string_view text) {
 
 std::optional<Scenario> validate_scenario(const Json& input, spec::Errors& errors) {
   std::vector<spec::ReferenceUse> refs;
+  const std::size_t structural = errors.size();
   Json config = spec::normalize(input, *scenario_spec(), spec::Path(), errors, refs);
+  Scenario scenario;
+  if (config.is_object()) check_cross_references(config, refs, scenario.operations, errors, structural);
   if (!errors.empty()) return std::nullopt;
   if (!config.contains("name")) config["name"] = "scenario";
-  Scenario scenario;
-  check_cross_references(config, refs, scenario.operations, errors);
-  if (!errors.empty()) return std::nullopt;
   scenario.config = std::move(config);
   return scenario;
 }

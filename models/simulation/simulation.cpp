@@ -4,7 +4,7 @@
 #include <cassert>
 #include <stdexcept>
 
-#include "models/simulation/registry.h"
+#include "models/simulation/catalog.h"
 
 namespace archsim::models {
 
@@ -32,12 +32,11 @@ Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
 
   network_ = std::make_unique<Network>(config_.at("network"), config_.at("links"), context_.streams);
   recorder_ = std::make_unique<Recorder>(context_.operations.size(), config_.at("workloads").size());
-  std::uint32_t index = 0;
   for (std::size_t i = 0; i < config_.at("workloads").size(); ++i)
-    workloads_.push_back(std::make_unique<Workload>(config_["workloads"][i], index++, static_cast<std::uint32_t>(i),
-                                                    context_, *recorder_));
+    workloads_.push_back(std::make_unique<Workload>(read_workload_config(config_["workloads"][i]),
+                                                    static_cast<std::uint32_t>(i), context_, *recorder_));
   for (const auto& c : config_.at("components"))
-    components_.push_back(find_component_type(c.at("type").get<std::string>())->make(c, index++, context_));
+    components_.push_back(find_component_type(c.at("type").get<std::string>())->make(c, context_));
   for (auto& c : components_) c->connect(*this);
   for (auto& w : workloads_) w->connect(*this);
 }
@@ -54,6 +53,8 @@ Node& Simulation::node(const std::string& name) {
 }
 
 Link& Simulation::link(Node& from, Node& to) { return network_->link(from, to, context_.engine); }
+
+Failure Simulation::failure_cause(std::string_view name) { return context_.failures.intern(name); }
 
 std::uint32_t Simulation::operation(const std::string& name) {
   auto it = std::find(context_.operations.begin(), context_.operations.end(), name);

@@ -49,6 +49,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   Node& node(const std::string& name) override;
   Link& link(Node& from, Node& to) override;
   std::uint32_t operation(const std::string& name) override;
+  Failure failure_cause(std::string_view name) override;
   // Boundaries of intervals and of the warm-up.
   void on_event(std::uint32_t kind, std::uint64_t data) override;
   void close_interval();

@@ -126,11 +126,11 @@ TEST_CASE("a workload target that does not exist is refused with the closest nam
   CHECK(r.outcome.err == only(r, "workloads[0].target: no component named \"wbe\"; did you mean \"web\"?"));
 }
 
-TEST_CASE("a load balancer's backend must be a service") {
+TEST_CASE("a load balancer's backend must be a component with replicas") {
   Json s = balanced_scenario();
   s["components"][0]["backend"] = "lb";
   const auto r = refuse(s);
-  CHECK(r.outcome.err == only(r, "components[0].backend: \"lb\" is a load_balancer; it must be a service"));
+  CHECK(r.outcome.err == only(r, "components[0].backend: \"lb\" is a load_balancer; it must be a component with replicas (service)"));
 }
 
 TEST_CASE("two nodes with the same name are refused, naming the first one") {
@@ -199,7 +199,7 @@ TEST_CASE("a missing required key is named, with what it is for") {
   t["components"][0].erase("backend");
   r = refuse(t);
   CHECK(r.outcome.err ==
-        only(r, "components[0]: missing required key \"backend\" (The service whose replicas receive the requests)"));
+        only(r, "components[0]: missing required key \"backend\" (The component whose replicas receive the requests)"));
 }
 
 TEST_CASE("a service that knows neither a service_time nor handlers is refused") {

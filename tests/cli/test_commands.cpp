@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 
 #include "cli/commands.h"
-#include "models/simulation/registry.h"
+#include "models/simulation/catalog.h"
 #include "tests/cli/cli_helpers.h"
 
 namespace {
@@ -288,7 +288,7 @@ TEST_CASE("describe lists the component types; describe TYPE, workload, distribu
   CHECK(lb.code == 0);
   CHECK(lb.out.rfind("# Component `load_balancer`: ", 0) == 0);
   CHECK(contains(lb.out, "| `policy` | one of `round_robin`, `weighted_round_robin`, "));
-  CHECK(contains(lb.out, "| `backend` | name of a service |  | required | "));
+  CHECK(contains(lb.out, "| `backend` | name of a component with replicas |  | required | "));
 
   const Outcome workload = run({"describe", "workload"});
   CHECK(workload.code == 0);

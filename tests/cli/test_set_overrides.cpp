@@ -68,13 +68,15 @@ TEST_CASE("--set values are read as JSON: numbers, objects and arrays keep their
   const auto file = dir.write("small.json", small_scenario().dump());
   const Json s = printed(file, {"components.db-primary.workers=3", "duration_s=2.5",
                                 "components.web.service_time={\"type\":\"constant\",\"value_ms\":0.5}",
-                                "workloads[0].operations=[{\"name\":\"read\"},{\"name\":\"write\",\"weight\":3}]"});
+                                "workloads[0].operations=[{\"name\":\"read\"},{\"name\":\"write\",\"weight\":3},{\"name\":\"browse\"}]"});
   CHECK(s["components"][1]["workers"].is_number_integer());
   CHECK(s["components"][1]["workers"] == 3);
   CHECK(s["duration_s"] == 2.5);
   CHECK(s["components"][0]["service_time"] == Json{{"type", "constant"}, {"value_ms", 0.5}});
   // The array was validated and completed with defaults like one in the file.
-  CHECK(s["workloads"][0]["operations"] == Json::parse(R"([{"name":"read","weight":1},{"name":"write","weight":3}])"));
+  // (browse has no handler: web serves it with the service_time just set.)
+  CHECK(s["workloads"][0]["operations"] ==
+        Json::parse(R"([{"name":"read","weight":1},{"name":"write","weight":3},{"name":"browse","weight":1}])"));
 }
 
 TEST_CASE("--set values that are not JSON are taken as strings; quoted JSON strings too") {

@@ -2,7 +2,6 @@
 
 #include <cassert>
 
-#include "models/types/compute/service.h"
 
 namespace archsim::models {
 
@@ -15,52 +14,81 @@ const std::vector<std::string> kPolicies = {"round_robin",       "weighted_round
 }
 
 spec::NodeRef load_balancer_spec() {
+  using Config = LoadBalancerConfig;
   static const spec::NodeRef node = [] {
     Spec lb = Spec::object("Spreads requests over the replicas of a service and relays the replies");
     lb.required("name", Spec::string("Unique name of the component").max_length(100))
-        .required("backend", Spec::reference("The service whose replicas receive the requests", "service").calls())
+        .to(&Config::name)
+        .required("backend", Spec::reference("The component whose replicas receive the requests", "replicated").calls())
+        .to(&Config::backend)
         .optional("policy", Spec::enumeration("How a replica is picked for each request", kPolicies).default_value("round_robin"))
+        .to(&Config::policy)
         .optional("weights", Spec::array("Weight of each replica, in replica order (weighted_round_robin only)",
                                          Spec::integer("Relative share of requests").min(1).max(1'000'000))
                                  .items(1, 10000))
-        .optional("hash_on", Spec::enumeration("Request attribute hashed to pick a replica (hash only): user_id keeps a user's "
-                                               "session on one replica",
-                                               {"user_id", "key"})
-                                 .default_value("user_id"))
-        .optional("latency", time_distribution_spec(), Json{{"type", "constant"}, {"value_ms", 0}});
+        .to(&Config::weights)
+        .optional("hash_on", Spec::enumeration("Request attribute hashed to pick a replica (hash only; by default user_id, "
+                                               "which keeps a user's session on one replica)",
+                                               {"user_id", "key"}))
+        .to(&Config::hash_on)
+        .optional("latency", time_distribution_spec(), Json{{"type", "constant"}, {"value_ms", 0}})
+        .to(&Config::latency);
     lb.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
       const std::string policy = value["policy"].get<std::string>();
       if (policy == "weighted_round_robin" && !value.contains("weights"))
         errors.add(path, "policy weighted_round_robin needs weights, one per replica of the backend");
       if (policy != "weighted_round_robin" && value.contains("weights"))
         errors.add(path / "weights", "only used by policy weighted_round_robin, but the policy is " + policy);
+      if (policy != "hash" && value.contains("hash_on"))
+        errors.add(path / "hash_on", "only used by policy hash, but the policy is " + policy);
     });
     return lb.build();
   }();
   return node;
 }
 
-LoadBalancer::LoadBalancer(const Json& config, std::uint32_t index, Context& context)
-    : Component(config.at("name").get<std::string>(), index, context),
-      backend_name_(config.at("backend").get<std::string>()),
-      hash_on_key_(config.at("hash_on") == "key"),
-      latency_(make_time_distribution(config.at("latency"))),
-      rng_(context.streams.for_component(name_)) {
-  const std::string policy = config.at("policy").get<std::string>();
-  const Policy policies[] = {Policy::RoundRobin,       Policy::WeightedRoundRobin, Policy::Random,
-                             Policy::LeastConnections, Policy::PowerOfTwoChoices,  Policy::Hash};
-  policy_ = Policy::RoundRobin;
-  for (std::size_t i = 0; i < kPolicies.size(); ++i)
-    if (kPolicies[i] == policy) policy_ = policies[i];
-  if (config.contains("weights"))
-    for (const auto& w : config["weights"]) weights_.push_back(w.get<std::int64_t>());
+ComponentType load_balancer_type() {
+  ComponentType t;
+  t.name = "load_balancer";
+  t.summary = "Spreads requests over a service's replicas by a policy and relays the replies";
+  t.spec = load_balancer_spec();
+  t.capabilities = {capability::kCallable};
+  t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
+    out.push_back({config["backend"].get<std::string>(), operation});
+    return true;
+  };
+  t.check = [](const Json& config, const std::vector<std::string>&, const ScenarioView& scenario, const spec::Path& path,
+               spec::Errors& errors) {
+    // The weights must match the backend's replicas.
+    if (!config.contains("weights")) return;
+    const std::string backend = config["backend"].get<std::string>();
+    const ComponentType* type = scenario.type_of(backend);
+    if (type == nullptr || !type->replicas) return;
+    const auto replicas = static_cast<std::size_t>(type->replicas(*scenario.component(backend)));
+    if (config["weights"].size() != replicas)
+      errors.add(path / "weights", "has " + std::to_string(config["weights"].size()) + " weights but backend \"" + backend +
+                                       "\" has " + std::to_string(replicas) + " replicas");
+  };
+  t.make = [](const Json& config, Context& context) -> std::unique_ptr<Component> {
+    return std::make_unique<LoadBalancer>(spec::read<LoadBalancerConfig>(config, *load_balancer_spec()), context);
+  };
+  return t;
 }
 
+LoadBalancer::LoadBalancer(LoadBalancerConfig config, Context& context)
+    : Component(config.name, context),
+      backend_(DependencyConfig{config.backend, "", std::nullopt}),
+      policy_(config.policy),
+      hash_on_key_(config.hash_on == LoadBalancerConfig::HashOn::Key),
+      latency_(std::move(config.latency)),
+      weights_(std::move(config.weights)),
+      rng_(context.streams.for_component(name_)) {}
+
 void LoadBalancer::connect(Wiring& wiring) {
-  auto& backend = dynamic_cast<Service&>(wiring.node(backend_name_));
-  link_ = &wiring.link(*this, backend);
+  backend_.connect(*this, wiring);
+  auto& backend = dynamic_cast<Component&>(backend_.target());
   const auto n = static_cast<std::size_t>(backend.replicas());
-  assert(weights_.empty() || weights_.size() == n);  // checked in validation
+  assert(n > 0 && (weights_.empty() || weights_.size() == n));  // checked in validation
   open_.assign(n, 0);
   sent_.assign(n, 0);
   window_sent_.assign(n, 0);
@@ -138,12 +166,11 @@ void LoadBalancer::on_timer(std::uint32_t kind, std::uint64_t data) {
 
 void LoadBalancer::forward(Request& request) {
   const std::size_t i = pick(request);
-  Request& call = make_call(request, *link_, request.operation);
-  call.instance = static_cast<std::int32_t>(i);
-  call.scratch = i;
   ++open_[i];
   ++sent_[i];
-  send(call, *link_);
+  // The replica is kept in the call's scratch for the reply: the callee may
+  // renumber `instance` (a forward moves the request on).
+  call(backend_, request, static_cast<std::int32_t>(i)).scratch = i;
 }
 
 void LoadBalancer::on_reply(Request& call) {
@@ -160,7 +187,7 @@ void LoadBalancer::on_window_begin(sim::Time) { window_sent_ = sent_; }
 Json LoadBalancer::extra_results(sim::Time now) const {
   Json out = Json::object();
   out["policy"] = kPolicies[static_cast<std::size_t>(policy_)];
-  out["backend"] = backend_name_;
+  out["backend"] = backend_.target_name();
   const double seconds = (now - window_start().at).to_s();
   Json shares = Json::array();
   for (std::size_t i = 0; i < sent_.size(); ++i)

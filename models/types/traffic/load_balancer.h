@@ -5,26 +5,39 @@
 // open through it (least_connections, power_of_two_choices). It may add a
 // processing delay of its own but has no queue or capacity limit.
 //
-// Not modelled here: health checks and ejection, connection limits, and
-// consistent hashing (hash is a plain modulo over the replicas).
+// Not modelled here: health checks and ejection, connection limits,
+// timeouts on the backend, and consistent hashing (hash is a plain modulo
+// over the replicas).
 #pragma once
 
 #include <vector>
 
-#include "models/runtime/component.h"
 #include "models/format/params.h"
+#include "models/runtime/component_type.h"
+#include "models/runtime/dependency.h"
 
 namespace archsim::models {
 
-spec::NodeRef load_balancer_spec();
+struct LoadBalancerConfig {
+  // In the order of the declaration's choices.
+  enum class Policy { RoundRobin, WeightedRoundRobin, Random, LeastConnections, PowerOfTwoChoices, Hash };
+  enum class HashOn { UserId, Key };
+  std::string name;
+  std::string backend;
+  Policy policy = Policy::RoundRobin;
+  std::vector<std::int64_t> weights;
+  HashOn hash_on = HashOn::UserId;
+  Delay latency;
+};
 
-class Service;
+spec::NodeRef load_balancer_spec();
+ComponentType load_balancer_type();
 
 class LoadBalancer final : public Component {
  public:
-  enum class Policy { RoundRobin, WeightedRoundRobin, Random, LeastConnections, PowerOfTwoChoices, Hash };
+  using Policy = LoadBalancerConfig::Policy;
 
-  LoadBalancer(const spec::Json& config, std::uint32_t index, Context& context);
+  LoadBalancer(LoadBalancerConfig config, Context& context);
 
   const char* type() const override { return "load_balancer"; }
   void connect(Wiring& wiring) override;
@@ -40,7 +53,7 @@ class LoadBalancer final : public Component {
   std::size_t pick(const Request& request);
   void forward(Request& request);
 
-  std::string backend_name_;
+  Dependency backend_;
   Policy policy_;
   bool hash_on_key_ = false;
   Delay latency_;
@@ -51,7 +64,6 @@ class LoadBalancer final : public Component {
   std::vector<std::uint64_t> sent_;           // requests sent to each replica, cumulative
   std::vector<std::uint64_t> window_sent_;
   std::size_t next_ = 0;
-  Link* link_ = nullptr;
   sim::Rng rng_;
 };
 

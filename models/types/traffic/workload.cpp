@@ -59,69 +59,91 @@ spec::NodeRef workload_spec() {
     operation.required("name", Spec::string("Name of the operation; handlers are chosen by it").max_length(100))
         .optional("weight", Spec::number("Relative share of requests").greater_than(0).max(1e12).default_value(1));
 
+    using Config = WorkloadConfig;
     Spec workload = Spec::object("Clients sending requests to a component");
     workload.required("name", Spec::string("Unique name of the workload").max_length(100))
-        .required("target", Spec::reference("The component the requests are sent to", "component").calls())
+        .to(&Config::name)
+        .required("target", Spec::reference("The component the requests are sent to", "callable").calls())
+        .to(&Config::target)
         .required("arrival", arrival)
+        .store<Config>([](const Json& a, Config& c) {
+          const std::string type = a.at("type").get<std::string>();
+          if (type == "poisson" || type == "constant") {
+            c.process = type == "poisson" ? Config::Process::Poisson : Config::Process::Constant;
+            c.rate_qps = a.at("rate_qps").get<double>();
+          } else if (type == "schedule") {
+            c.process = Config::Process::Schedule;
+            for (const auto& p : a.at("points")) c.points.push_back({p["at_s"].get<double>(), p["rate_qps"].get<double>()});
+            c.linear = a.at("interpolation") == "linear";
+            c.period_s = a.value("period_s", 0.0);
+          } else {
+            c.process = Config::Process::Closed;
+            c.users = a.at("users").get<std::int64_t>();
+            c.think_time = Delay(make_time_distribution(a.at("think_time")));
+          }
+        })
         .optional("operations", Spec::array("The mix of operations", operation).items(1, 1000),
                   Json::array({Json{{"name", "request"}, {"weight", 1}}}))
-        .optional("users", population_spec("users", 1'000'000))
-        .optional("keys", population_spec("keys", 1'000'000))
+        .store<Config>([](const Json& ops, Config& c) {
+          for (const auto& op : ops) c.operations.push_back({op["name"].get<std::string>(), op["weight"].get<double>()});
+        })
+        .optional("users", population_spec("users", kDefaultUsers))
+        .to(&Config::user_ids)
+        .optional("keys", population_spec("keys", kDefaultKeys), default_population(kDefaultKeys))
+        .to(&Config::keys)
         .optional("timeout_ms", Spec::number("The client gives up waiting after this long (failure timeout)")
                                     .unit("ms")
                                     .greater_than(0)
-                                    .max(kMaxMilliseconds));
+                                    .max(kMaxMilliseconds))
+        .to(&Config::timeout_ms);
     workload.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const auto& ops = v["operations"];
       for (std::size_t i = 0; i < ops.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
           if (ops[i]["name"] == ops[j]["name"])
             errors.add((path / "operations")[i] / "name", "operation " + ops[i]["name"].dump() + " is listed twice");
+      if (v["arrival"]["type"] == "closed" && v.contains("users"))
+        errors.add(path / "users", "a closed-loop workload's users are arrival.users, each its own user_id; "
+                                   "remove users, or use an open-loop arrival");
     });
     return workload.build();
   }();
   return node;
 }
 
-Workload::Workload(const Json& config, std::uint32_t index, std::uint32_t workload_index, Context& context,
-                   Recorder& recorder)
-    : Node(config.at("name").get<std::string>(), index, context),
+WorkloadConfig read_workload_config(const Json& config) {
+  WorkloadConfig c = spec::read<WorkloadConfig>(config, *workload_spec(), "");
+  if (!config.contains("users")) c.user_ids = Population(default_population(kDefaultUsers));
+  return c;
+}
+
+Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context& context, Recorder& recorder)
+    : Node(config.name, context),
       workload_index_(workload_index),
       recorder_(recorder),
-      target_name_(config.at("target").get<std::string>()),
-      users_(config.at("users")),
-      keys_(config.at("keys")),
+      target_(DependencyConfig{config.target, "", config.timeout_ms}),
+      process_(config.process),
+      rate_qps_(config.rate_qps),
+      mean_gap_s_(config.rate_qps > 0 ? 1.0 / config.rate_qps : 0),
+      points_(std::move(config.points)),
+      linear_(config.linear),
+      period_s_(config.period_s),
+      concurrency_(config.users),
+      think_time_(std::move(config.think_time)),
+      users_(std::move(config.user_ids)),
+      keys_(std::move(config.keys)),
+      timeout_(context.failures.intern("timeout")),
       rng_(context.streams.for_component(name_)) {
-  const Json& arrival = config.at("arrival");
-  const std::string type = arrival.at("type").get<std::string>();
-  if (type == "poisson" || type == "constant") {
-    process_ = type == "poisson" ? Process::Poisson : Process::Constant;
-    rate_qps_ = arrival.at("rate_qps").get<double>();
-    mean_gap_s_ = 1.0 / rate_qps_;
-  } else if (type == "schedule") {
-    process_ = Process::Schedule;
-    for (const auto& p : arrival.at("points")) points_.push_back({p["at_s"].get<double>(), p["rate_qps"].get<double>()});
-    linear_ = arrival.at("interpolation") == "linear";
-    period_s_ = arrival.value("period_s", 0.0);
-  } else {
-    process_ = Process::Closed;
-    concurrency_ = arrival.at("users").get<std::int64_t>();
-    think_time_ = Delay(make_time_distribution(arrival.at("think_time")));
-  }
   double total = 0;
-  for (const auto& op : config.at("operations")) {
-    operation_names_.push_back(op["name"].get<std::string>());
-    total += op["weight"].get<double>();
+  for (const auto& op : config.operations) {
+    operation_names_.push_back(op.name);
+    total += op.weight;
     cumulative_weight_.push_back(total);
-  }
-  if (config.contains("timeout_ms")) {
-    has_timeout_ = true;
-    timeout_ = sim::Time::from_ms(config["timeout_ms"].get<double>());
   }
 }
 
 void Workload::connect(Wiring& wiring) {
-  link_ = &wiring.link(*this, wiring.node(target_name_));
+  target_.connect(*this, wiring);
   for (const auto& name : operation_names_) operations_.push_back(wiring.operation(name));
 }
 
@@ -148,19 +170,17 @@ void Workload::on_timer(std::uint32_t kind, std::uint64_t data) {
     if (next < context_.end) context_.engine.post(next, sim::Phase::Arrival, this, kArrival, 0);
     return;
   }
-  assert(kind == kTimeout);
-  Request& request = *reinterpret_cast<Request*>(data);
-  request.abandoned = true;
-  request.timer = {};
-  recorder_.failed(request.client_operation, workload_index_, Failure::Timeout);
+  assert(false && "unexpected timer");
+}
+
+void Workload::on_call_timeout(Request& request) {
+  recorder_.failed(request.client_operation, workload_index_, timeout_);
   if (process_ == Process::Closed)
     context_.engine.post_in(think_time_.draw(rng_), sim::Phase::Arrival, this, kArrival, request.scratch);
 }
 
 void Workload::send_request(std::uint64_t user) {
   Request& request = new_request();
-  request.reply_to = this;
-  request.link = link_;
   request.created = now();
   request.scratch = user;
   request.user_id = user;  // a closed-loop user is its own index
@@ -173,21 +193,13 @@ void Workload::send_request(std::uint64_t user) {
   request.operation = operations_[op];
   request.client_operation = request.operation;
   recorder_.offered(request.operation, workload_index_);
-  if (has_timeout_)
-    request.timer = context_.engine.schedule_in(timeout_, sim::Phase::Timer, this, kTimeout,
-                                                reinterpret_cast<std::uint64_t>(&request));
-  send(request, *link_);
+  dispatch(target_, request);
 }
 
 void Workload::on_request(Request&) { assert(false && "a workload receives no requests"); }
 
 void Workload::on_reply(Request& request) {
-  if (request.abandoned) {
-    context_.requests.release(request);
-    return;
-  }
-  if (request.timer.valid()) context_.engine.cancel(request.timer);
-  if (request.failure == Failure::None)
+  if (!request.failure)
     recorder_.succeeded(request.client_operation, workload_index_, now() - request.created);
   else
     recorder_.failed(request.client_operation, workload_index_, request.failure);

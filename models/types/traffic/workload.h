@@ -12,37 +12,61 @@
 // Not modelled here: client-side retries, connection set-up costs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/runtime/component.h"
+#include "models/runtime/dependency.h"
 #include "models/format/params.h"
 #include "models/runtime/recorder.h"
 #include "sim/distribution.h"
 
 namespace archsim::models {
 
+struct WorkloadConfig {
+  enum class Process { Poisson, Constant, Schedule, Closed };  // in the order of the declaration
+  struct Point {
+    double at_s = 0;
+    double rate_qps = 0;
+  };
+  struct Operation {
+    std::string name;
+    double weight = 1;
+  };
+  std::string name;
+  std::string target;
+  Process process = Process::Poisson;
+  double rate_qps = 0;         // Poisson, Constant
+  std::vector<Point> points;   // Schedule
+  bool linear = false;
+  double period_s = 0;         // 0: the last rate holds for ever
+  std::int64_t users = 0;      // Closed
+  Delay think_time;
+  std::vector<Operation> operations;
+  Population user_ids;
+  Population keys;
+  std::optional<double> timeout_ms;
+};
+
 spec::NodeRef workload_spec();
+WorkloadConfig read_workload_config(const spec::Json& config);
 
 class Workload final : public Node {
  public:
-  Workload(const spec::Json& config, std::uint32_t index, std::uint32_t workload_index, Context& context,
-           Recorder& recorder);
+  Workload(WorkloadConfig config, std::uint32_t workload_index, Context& context, Recorder& recorder);
 
   void connect(Wiring& wiring);
   void start();
   void on_request(Request& request) override;
   void on_reply(Request& request) override;
+  void on_call_timeout(Request& request) override;
   void on_timer(std::uint32_t kind, std::uint64_t data) override;
 
-
  private:
-  enum Timer : std::uint32_t { kArrival = kFirstTimer, kTimeout };
-  enum class Process { Poisson, Constant, Schedule, Closed };
-  struct Point {
-    double at_s;
-    double rate_qps;
-  };
+  enum Timer : std::uint32_t { kArrival = kFirstTimer };
+  using Process = WorkloadConfig::Process;
+  using Point = WorkloadConfig::Point;
 
   void send_request(std::uint64_t user);
   void done(Request& request);
@@ -52,8 +76,7 @@ class Workload final : public Node {
 
   std::uint32_t workload_index_;
   Recorder& recorder_;
-  std::string target_name_;
-  Link* link_ = nullptr;
+  Dependency target_;
   Process process_ = Process::Poisson;
   double rate_qps_ = 0;
   double mean_gap_s_ = 0;  // 1 / rate_qps_
@@ -67,8 +90,7 @@ class Workload final : public Node {
   std::vector<double> cumulative_weight_;
   Population users_;
   Population keys_;
-  sim::Time timeout_{};
-  bool has_timeout_ = false;
+  Failure timeout_;
   sim::Rng rng_;
 };
 

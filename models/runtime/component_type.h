@@ -1,0 +1,66 @@
+// models/runtime/component_type.h: what a component type tells the rest of
+// archsim about itself. Each type exports one ComponentType from its own file
+// pair; the one list of types (models/simulation/catalog.cpp) collects them.
+// Nothing else knows a type by name: the scenario checks references by the
+// capabilities a type declares, and the run builds components through the
+// factory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/format/spec.h"
+#include "models/runtime/component.h"
+
+namespace archsim::models {
+
+// Capabilities a reference in the scenario can ask of the component it names.
+namespace capability {
+inline constexpr std::string_view kCallable = "callable";      // takes requests and replies
+inline constexpr std::string_view kReplicated = "replicated";  // identical instances a load balancer can spread over
+}  // namespace capability
+
+// A call or hand-off a component makes for a request of some operation.
+struct Outflow {
+  std::string target;
+  std::string operation;
+};
+
+// The validated components of a scenario, for a type's own cross-checks.
+class ScenarioView {
+ public:
+  virtual ~ScenarioView() = default;
+  // The component called `name` and its type, or null.
+  virtual const spec::Json* component(const std::string& name) const = 0;
+  virtual const struct ComponentType* type_of(const std::string& name) const = 0;
+};
+
+struct ComponentType {
+  std::string name;
+  std::string summary;  // one line, for `archsim describe` and the reference
+  spec::NodeRef spec;
+  std::vector<std::string_view> capabilities;
+  // With kReplicated: how many replicas a configuration has.
+  std::function<std::int64_t(const spec::Json& config)> replicas;
+  // The calls a component makes for an incoming operation; false when it
+  // cannot serve that operation at all.
+  std::function<bool(const spec::Json& config, const std::string& operation, std::vector<Outflow>& out)> route;
+  // Optional checks against the rest of the scenario, run once every name
+  // resolves; `reaching` lists the operations that reach the component.
+  std::function<void(const spec::Json& config, const std::vector<std::string>& reaching, const ScenarioView& scenario,
+                     const spec::Path& path, spec::Errors& errors)>
+      check;
+  std::function<std::unique_ptr<Component>(const spec::Json& config, Context& context)> make;
+
+  bool has(std::string_view capability) const {
+    for (auto c : capabilities)
+      if (c == capability) return true;
+    return false;
+  }
+};
+
+}  // namespace archsim::models

@@ -1,0 +1,65 @@
+// models/runtime/dependency.h: the caller's side of calls to one component.
+//
+// Every call from one node to another goes through a Dependency owned by the
+// caller: it holds the link the calls travel, the operation they ask for,
+// and how long the caller waits for a reply (the resilience models add the
+// retry policy and the breaker's state here). Node::call makes the call,
+// stamps it with its parent's generation and starts its timer; Node drops a
+// reply to a call that was given up on before any handler sees it (see
+// component.h).
+//
+// Not modelled here: retries, hedging, circuit breakers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "models/format/spec.h"
+#include "models/runtime/request.h"
+#include "sim/time.h"
+
+namespace archsim::models {
+
+class Node;
+class Wiring;
+struct Link;
+
+struct DependencyConfig {
+  std::string target;                // names another node
+  std::string operation;             // empty: the request's own operation
+  std::optional<double> timeout_ms;  // none: the caller waits as long as it takes
+};
+
+// `"timeout_ms": 250` beside a call, in the declaration of a type that calls.
+spec::NodeRef call_timeout_spec();
+
+class Dependency {
+ public:
+  explicit Dependency(DependencyConfig config) : config_(std::move(config)) {}
+
+  // Resolves the target, its link from `owner`, and the operation.
+  void connect(Node& owner, Wiring& wiring);
+
+  const std::string& target_name() const { return config_.target; }
+  Node& target() const { return *target_; }
+  Link& link() const { return *link_; }
+  // The operation a call made for `parent` asks for.
+  std::uint32_t operation(const Request& parent) const {
+    return operation_ < 0 ? parent.operation : static_cast<std::uint32_t>(operation_);
+  }
+  bool has_timeout() const { return config_.timeout_ms.has_value(); }
+  sim::Time timeout() const { return timeout_; }
+  // The failure a timed-out call gives its parent.
+  Failure timeout_failure() const { return timeout_failure_; }
+
+ private:
+  DependencyConfig config_;
+  Node* target_ = nullptr;
+  Link* link_ = nullptr;
+  std::int64_t operation_ = -1;
+  sim::Time timeout_{};
+  Failure timeout_failure_{};
+};
+
+}  // namespace archsim::models

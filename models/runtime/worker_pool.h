@@ -1,0 +1,105 @@
+// models/runtime/worker_pool.h: replicas × workers, each replica with a
+// bounded FIFO queue. The building block of every component that serves
+// requests with a fixed number of workers: a service, and later a database
+// replica, a cache server, a queue's consumers.
+//
+// A request admitted to a replica takes one of its free workers or waits in
+// its queue; a request that finds the queue full is rejected (failure
+// queue_full). When a worker is freed, the request at the head of that
+// replica's queue takes it. The pool counts what every such component
+// reports: workers held and computing, queue length, waits (into the
+// owner's ComponentStats), and each replica's busy time and completions.
+// What a worker does with a request is its owner's business.
+//
+// Not modelled here: other queue disciplines, work stealing between
+// replicas, per-request memory.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/format/spec.h"
+#include "models/runtime/component.h"
+#include "sim/metrics.h"
+#include "sim/ring_buffer.h"
+
+namespace archsim::models {
+
+struct PoolConfig {
+  std::int64_t replicas = 1;
+  std::int64_t workers = 1;  // per replica
+  std::int64_t queue_capacity = 100000;  // per replica
+};
+
+// Declares a pool's parameters (replicas, workers, queue_capacity) in a
+// component type's declaration, bound to its PoolConfig member: every type
+// that owns a pool takes them with the same names, ranges and meaning.
+template <class Config>
+void declare_pool(spec::Spec& object, PoolConfig Config::*pool) {
+  using spec::Json;
+  using spec::Spec;
+  object
+      .optional("replicas", Spec::integer("Identical instances of the component").min(1).max(10000).default_value(1))
+      .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).replicas = v.get<std::int64_t>(); })
+      .optional("workers", Spec::integer("Requests each replica serves at once (threads, processes)").min(1).max(100000).default_value(1))
+      .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).workers = v.get<std::int64_t>(); })
+      .optional("queue_capacity",
+                Spec::integer("Requests each replica holds waiting for a worker; one more is rejected (queue_full)")
+                    .unit("requests")
+                    .min(0)
+                    .max(10'000'000)
+                    .default_value(100000))
+      .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).queue_capacity = v.get<std::int64_t>(); });
+}
+
+class WorkerPool {
+ public:
+  enum class Admission { Started, Queued, Rejected };
+
+  WorkerPool(const PoolConfig& config, ComponentStats& stats, Context& context);
+
+  // Picks the request's replica (the one a load balancer chose, else the
+  // next in turn) and gives it a worker, a place in the queue, or the
+  // queue_full failure. `request.arrived` must be set: a wait counts from it.
+  Admission admit(Request& request, sim::Time now);
+  // Frees the worker `request` held (the request is done here) and returns
+  // the replica it was on.
+  std::size_t free_worker(const Request& request, sim::Time now);
+  // The next request waiting at the replica takes the worker just freed
+  // (its wait counted); null when none waits.
+  Request* next(std::size_t replica, sim::Time now);
+
+  void begin_compute(sim::Time now) { stats_.computing.add(now, +1); }
+  void end_compute(sim::Time now) { stats_.computing.add(now, -1); }
+
+  std::int64_t replicas() const { return static_cast<std::int64_t>(replicas_.size()); }
+  std::int64_t workers() const { return workers_; }
+  std::int64_t capacity() const { return replicas() * workers_; }
+  std::int64_t queue_capacity() const { return queue_capacity_; }
+
+  // Per-replica figures over the measured window, for the results.
+  void on_window_begin(sim::Time now);
+  spec::Json replica_results(sim::Time window_start, sim::Time now) const;
+  void check_invariants() const;
+
+ private:
+  struct Replica {
+    std::int64_t busy = 0;
+    sim::RingBuffer<Request*> queue;
+    sim::TimeWeighted busy_time;  // kept only with several replicas
+    std::uint64_t completed = 0;
+    __int128 window_busy = 0;
+    std::uint64_t window_completed = 0;
+  };
+  void start(Request& request, Replica& replica, sim::Time now);
+
+  std::int64_t workers_;
+  std::int64_t queue_capacity_;
+  std::vector<Replica> replicas_;
+  std::size_t next_replica_ = 0;
+  bool per_replica_;  // several replicas: track each one's busy time too
+  ComponentStats& stats_;
+  Failure queue_full_;
+};
+
+}  // namespace archsim::models
