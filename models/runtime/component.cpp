@@ -151,6 +151,7 @@ void ComponentStats::begin_window() {
 void Component::begin_window(sim::Time now) {
   stats_.begin_window();
   window_start_ = stats_.snapshot(now);
+  late_replies_at_window_ = late_replies();
   on_window_begin(now);
 }
 

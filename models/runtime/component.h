@@ -185,6 +185,8 @@ class Component : public Node {
   void close_interval(sim::Time now);
   const std::vector<IntervalRow>& intervals() const { return intervals_; }
   const Snapshot& window_start() const { return window_start_; }
+  // Late replies dropped since the measured window began.
+  std::uint64_t late_replies_in_window() const { return late_replies() - late_replies_at_window_; }
 
   // Extra figures for the results, beside the common ones.
   virtual spec::Json extra_results(sim::Time now) const;
@@ -197,6 +199,7 @@ class Component : public Node {
 
  private:
   Snapshot window_start_{};
+  std::uint64_t late_replies_at_window_ = 0;
   Snapshot interval_start_{};
   std::vector<IntervalRow> intervals_;
 };

@@ -97,6 +97,7 @@ Json Simulation::results() const {
     j["completed"] = f.completed;
     j["rejected"] = f.rejected;
     j["failed"] = f.failed;
+    j["late_replies"] = c->late_replies_in_window();
     j["throughput_qps"] = f.throughput_qps;
     const double capacity = static_cast<double>(c->capacity());
     const double utilization = capacity > 0 ? f.mean_busy / capacity : std::numeric_limits<double>::quiet_NaN();

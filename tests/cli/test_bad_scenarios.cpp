@@ -415,3 +415,42 @@ TEST_CASE("an endless standard input is refused after the size limit, without re
   CHECK(o.code == archsim::cli::kExitInvalidScenario);
   CHECK(o.err == "<stdin>: is larger than 67108864 bytes, the limit for a scenario\n" + std::string(kOneProblem));
 }
+
+TEST_CASE("one run reports a misspelt reference beside a wrong value elsewhere in the file") {
+  Json s = small_scenario();
+  s["components"][0]["workers"] = -4;
+  s["workloads"][0]["target"] = "wbe";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == r.file + ": components[0].workers: must be an integer of at least 1, got -4\n" + r.file +
+                             ": workloads[0].target: no component named \"wbe\"; did you mean \"web\"?\n"
+                             "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a service_time that no operation falls back on is refused") {
+  Json s = small_scenario();
+  s["components"][0]["service_time"] = Json{{"type", "constant"}, {"value_ms", 1}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].service_time: is never used: every operation that reaches this service "
+                                 "has its own handler; remove it, or remove the handler it should stand for"));
+}
+
+TEST_CASE("hash_on with a policy that does not hash is refused") {
+  Json s = Json::parse(R"({
+    "workloads": [{ "name": "users", "target": "lb", "arrival": { "type": "poisson", "rate_qps": 10 } }],
+    "components": [
+      { "type": "load_balancer", "name": "lb", "backend": "web", "hash_on": "key" },
+      { "type": "service", "name": "web", "replicas": 2, "service_time": { "type": "constant", "value_ms": 1 } }
+    ]
+  })");
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].hash_on: only used by policy hash, but the policy is round_robin"));
+}
+
+TEST_CASE("a users population on a closed-loop workload is refused") {
+  Json s = small_scenario();
+  s["workloads"][0]["arrival"] = Json::parse(R"({ "type": "closed", "users": 10, "think_time": { "type": "constant", "value_ms": 5 } })");
+  s["workloads"][0]["users"] = Json{{"count", 100}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "workloads[0].users: a closed-loop workload's users are arrival.users, each its own "
+                                 "user_id; remove users, or use an open-loop arrival"));
+}
