@@ -185,18 +185,43 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
 
   const bool quiet = result.count("quiet") > 0;
   const std::string json_path = result.count("json") ? result["json"].as<std::string>() : "";
+  // The time series goes straight to its outputs as the run makes it, so a
+  // long run's memory does not grow with its length.
+  models::SeriesTee series;
+  DiscardSeries discard;
+  std::optional<CsvSeries> csv_series;
+  std::optional<JsonRowsFile> json_rows;
+  if (result.count("csv")) {
+    csv_series.emplace(result["csv"].as<std::string>());
+    if (!csv_series->ok()) {
+      err << "archsim: cannot write " << csv_series->path() << "\n";
+      return kExitUsage;
+    }
+    series.add(&*csv_series);
+  }
+  if (!json_path.empty()) {
+    json_rows.emplace();
+    if (!json_rows->ok()) {
+      err << "archsim: cannot create a temporary file for the time series\n";
+      return kExitUsage;
+    }
+    series.add(&*json_rows);
+  }
+  if (!csv_series && !json_rows) series.add(&discard);
+
   const auto started = std::chrono::steady_clock::now();
   models::Simulation simulation(*scenario, run_options);
+  simulation.stream_series_to(&series);
   simulation.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const Json results = simulation.results();
 
   if (!json_path.empty()) {
     if (json_path == "-") {
-      out << results.dump(2) << "\n";
+      json_rows->write_results(results, out);
     } else {
       std::ofstream file(json_path, std::ios::binary);
-      file << results.dump(2) << "\n";
+      json_rows->write_results(results, file);
       if (!file) {
         err << "archsim: cannot write " << json_path << "\n";
         return kExitUsage;

@@ -83,6 +83,54 @@ std::string csv_cell(const Json& v) {
 
 }  // namespace
 
+CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  file_.open(path_, std::ios::binary);
+}
+
+void CsvSeries::begin(const std::vector<models::SeriesColumn>& columns) {
+  columns_ = columns;
+  for (std::size_t i = 0; i < columns.size(); ++i) file_ << (i ? "," : "") << csv_cell(Json(columns[i].name));
+  file_ << "\n";
+}
+
+void CsvSeries::row(const std::vector<double>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    file_ << (i ? "," : "") << csv_cell(models::series_value(values[i], columns_[i].kind));
+  file_ << "\n";
+}
+
+JsonRowsFile::JsonRowsFile() : file_(std::tmpfile()) {}
+JsonRowsFile::~JsonRowsFile() {
+  if (file_) std::fclose(file_);
+}
+
+void JsonRowsFile::row(const std::vector<double>& values) {
+  Json row = Json::array();
+  for (std::size_t i = 0; i < values.size(); ++i) row.push_back(models::series_value(values[i], columns_[i].kind));
+  const std::string text = (rows_++ ? ",\n      " : "\n      ") + row.dump();
+  std::fwrite(text.data(), 1, text.size(), file_);
+}
+
+void JsonRowsFile::write_results(const Json& results, std::ostream& out) {
+  // The series is the last member of the document, and its rows the last
+  // member of the series: the document is written with an empty "rows",
+  // and the kept rows go where it ends.
+  Json document = results;
+  document["timeseries"]["rows"] = Json::array();
+  std::string text = document.dump(2);
+  const std::string empty = "\"rows\": []";
+  const auto at = text.rfind(empty);
+  out.write(text.data(), static_cast<std::streamsize>(at + empty.size() - 1));
+  std::rewind(file_);
+  char buffer[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file_)) > 0) out.write(buffer, static_cast<std::streamsize>(n));
+  if (rows_ > 0) out << "\n    ";
+  out << text.substr(at + empty.size() - 1) << "\n";
+}
+
 std::string format_report(const Json& r) {
   std::ostringstream out;
   const Json& s = r["summary"];
@@ -151,22 +199,16 @@ std::string write_csv(const Json& r, const std::string& directory) {
     return static_cast<bool>(file);
   };
 
-  // Time series: one row per interval; end-to-end columns, then each
-  // component's columns prefixed with its name.
-  {
-    std::ofstream f;
-    if (!open("timeseries.csv", f)) return "cannot write " + directory + "/timeseries.csv";
-    const Json& ts = r["timeseries"];
-    std::vector<std::pair<std::string, const Json*>> columns;
-    for (const auto& [key, value] : ts.items())
-      if (value.is_array()) columns.emplace_back(key, &value);
-    for (const auto& [component, cols] : ts["components"].items())
-      for (const auto& [key, value] : cols.items()) columns.emplace_back(component + "." + key, &value);
-    for (std::size_t i = 0; i < columns.size(); ++i) f << (i ? "," : "") << csv_cell(columns[i].first);
-    f << "\n";
-    const std::size_t rows = ts["t_s"].size();
-    for (std::size_t row = 0; row < rows; ++row) {
-      for (std::size_t i = 0; i < columns.size(); ++i) f << (i ? "," : "") << csv_cell((*columns[i].second)[row]);
+  // Time series, when the results hold its rows.
+  if (r["timeseries"].contains("rows")) {
+    CsvSeries series(directory);
+    if (!series.ok()) return "cannot write " + series.path();
+    std::vector<models::SeriesColumn> columns;
+    for (const auto& c : r["timeseries"]["columns"]) columns.push_back({c["name"].get<std::string>(), c["unit"].get<std::string>()});
+    series.begin(columns);
+    std::ofstream& f = series.stream();
+    for (const auto& row : r["timeseries"]["rows"]) {
+      for (std::size_t i = 0; i < row.size(); ++i) f << (i ? "," : "") << csv_cell(row[i]);
       f << "\n";
     }
   }

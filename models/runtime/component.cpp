@@ -148,35 +148,50 @@ void ComponentStats::begin_window() {
   computing.reset_window_max();
 }
 
+Component::Component(std::string name, Context& context) : Node(std::move(name), context) {
+  MetricSet& m = metrics_;
+  ComponentCounters& c = stats_.counters;
+  m.count("arrivals", "requests", "Requests that reached it", &c.arrivals);
+  m.count("completed", "requests", "Admitted requests that left it: replied, failed or forwarded", &c.completed);
+  m.count("rejected", "requests", "Requests turned away without service (queue full)", &c.rejected);
+  m.count("failed", "requests", "Admitted requests that left with a failure", &c.failed);
+  m.count("late_replies", "replies", "Replies to calls it had stopped waiting for, dropped", &late_replies());
+  m.rate("throughput_qps", "requests/s", "Admitted requests that left it, per second", &c.completed);
+  m.share("utilization", "Time-average of workers held (computing or waiting on calls) over its workers", &stats_.busy,
+          [this] { return static_cast<double>(capacity()); });
+  m.share("compute_utilization", "Time-average of workers computing over its workers", &stats_.computing,
+          [this] { return static_cast<double>(capacity()); });
+  m.level("concurrency", "requests", "Requests admitted and not yet left", &stats_.in_system);
+  m.level("queue_length", "requests", "Requests waiting for a worker", &stats_.queue);
+  m.ratio("waited_fraction", "fraction", "Of the requests that got a worker, those that had to queue first", &c.waited,
+          &c.started);
+  m.distribution("wait_ms", "Time from admission to getting a worker", &stats_.wait, &c.wait_ns, &c.started,
+                 "wait_mean_ms");
+  m.distribution("latency_ms", "Time from admission to leaving", &stats_.residence, &c.residence_ns, &c.completed,
+                 "latency_mean_ms");
+}
+
 void Component::begin_window(sim::Time now) {
   stats_.begin_window();
-  window_start_ = stats_.snapshot(now);
-  late_replies_at_window_ = late_replies();
+  metrics_.snapshot(now, window_start_);
+  stats_window_start_ = stats_.snapshot(now);
   on_window_begin(now);
 }
 
-void Component::close_interval(sim::Time now) {
-  const Snapshot end = stats_.snapshot(now);
-  const WindowFigures f = window_figures(interval_start_, end);
-  IntervalRow row;
-  row.completed = f.completed;
-  row.throughput_qps = f.throughput_qps;
-  row.utilization = capacity() > 0 ? f.mean_busy / static_cast<double>(capacity())
-                                   : std::numeric_limits<double>::quiet_NaN();
-  row.queue_length_mean = f.mean_queue;
-  row.queue_length_max = stats_.queue.max_interval();
-  row.concurrency_mean = f.mean_in_system;
-  row.latency_mean_ms = f.mean_residence_ms;
-  row.wait_mean_ms = f.mean_wait_ms;
-  row.waited_fraction = f.waited_fraction;
-  row.rejected = f.rejected;
-  row.failed = f.failed;
-  intervals_.push_back(row);
-  stats_.queue.reset_interval_max();
-  interval_start_ = end;
+void Component::close_interval(sim::Time now, std::vector<double>& row) {
+  metrics_.snapshot(now, scratch_);
+  // Before the first interval every counter and integral is zero.
+  if (interval_start_.values.size() != scratch_.values.size()) interval_start_.values.assign(scratch_.values.size(), 0);
+  metrics_.series_row(interval_start_, scratch_, row);
+  metrics_.reset_interval_maxima();
+  std::swap(interval_start_, scratch_);
 }
 
-spec::Json Component::extra_results(sim::Time) const { return spec::Json::object(); }
+void Component::summary(sim::Time now, spec::Json& out) const {
+  MetricSnapshot end;
+  metrics_.snapshot(now, end);
+  metrics_.summary(window_start_, end, out);
+}
 
 void Component::check_invariants() const {
   const auto& c = stats_.counters;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "models/runtime/metric_set.h"
 #include "models/runtime/network.h"
 #include "models/runtime/request.h"
 #include "models/format/spec.h"
@@ -66,7 +67,7 @@ class Node : public sim::EventTarget {
   void on_event(std::uint32_t kind, std::uint64_t data) final;
 
   // Replies that came after their caller had stopped waiting, dropped.
-  std::uint64_t late_replies() const { return late_replies_; }
+  const std::uint64_t& late_replies() const { return late_replies_; }
 
  protected:
   sim::Time now() const { return context_.engine.now(); }
@@ -153,24 +154,11 @@ class ComponentStats {
   void begin_window();
 };
 
-// One reporting interval of a component, for the time series.
-struct IntervalRow {
-  std::uint64_t completed = 0;
-  double throughput_qps = 0;
-  double utilization = 0;  // NaN where the component has no workers
-  double queue_length_mean = 0;
-  std::int64_t queue_length_max = 0;
-  double concurrency_mean = 0;
-  double latency_mean_ms = 0;
-  double wait_mean_ms = 0;
-  double waited_fraction = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t failed = 0;
-};
-
 class Component : public Node {
  public:
-  using Node::Node;
+  // Declares the figures every component reports (metrics()); a type adds
+  // its own in its constructor.
+  Component(std::string name, Context& context);
   virtual const char* type() const = 0;
   // Resolves the names in its configuration into nodes and links.
   virtual void connect(class Wiring& wiring) = 0;
@@ -181,27 +169,29 @@ class Component : public Node {
   virtual std::int64_t replicas() const { return 0; }
 
   const ComponentStats& stats() const { return stats_; }
+  const MetricSet& metrics() const { return metrics_; }
+  // The measured window begins: histograms and maxima start afresh.
   void begin_window(sim::Time now);
-  void close_interval(sim::Time now);
-  const std::vector<IntervalRow>& intervals() const { return intervals_; }
-  const Snapshot& window_start() const { return window_start_; }
-  // Late replies dropped since the measured window began.
-  std::uint64_t late_replies_in_window() const { return late_replies() - late_replies_at_window_; }
+  // A reporting interval ends: appends this component's series columns.
+  void close_interval(sim::Time now, std::vector<double>& row);
+  const MetricSnapshot& window_start() const { return window_start_; }
+  const Snapshot& stats_at_window_start() const { return stats_window_start_; }
+  // The summary figures of the measured window, up to now.
+  void summary(sim::Time now, spec::Json& out) const;
 
-  // Extra figures for the results, beside the common ones.
-  virtual spec::Json extra_results(sim::Time now) const;
   // Called when the measured window begins, for a component's own figures.
   virtual void on_window_begin(sim::Time) {}
   virtual void check_invariants() const;
 
  protected:
   ComponentStats stats_;
+  MetricSet metrics_;
 
  private:
-  Snapshot window_start_{};
-  std::uint64_t late_replies_at_window_ = 0;
-  Snapshot interval_start_{};
-  std::vector<IntervalRow> intervals_;
+  MetricSnapshot window_start_;
+  Snapshot stats_window_start_;
+  MetricSnapshot interval_start_;
+  MetricSnapshot scratch_;
 };
 
 // Name resolution while a simulation is built.

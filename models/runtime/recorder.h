@@ -10,8 +10,10 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "models/runtime/metric_set.h"
 #include "models/runtime/request.h"
 #include "sim/histogram.h"
 #include "sim/time.h"
@@ -21,6 +23,7 @@ namespace archsim::models {
 struct Tally {
   std::uint64_t offered = 0;
   std::uint64_t succeeded = 0;
+  __int128 latency_ns = 0;  // summed over the successful requests
   std::array<std::uint64_t, FailureCauses::kMax> failed{};  // by cause; [0] unused
   std::uint64_t failed_total() const {
     std::uint64_t n = 0;
@@ -39,14 +42,6 @@ struct Outcomes {
   void add(const Outcomes& other);
 };
 
-struct EndToEndInterval {
-  double end_s = 0;
-  std::uint64_t offered = 0, succeeded = 0, failed = 0;
-  double throughput_qps = 0;
-  double latency_mean_ms = 0, latency_p50_ms = 0, latency_p90_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
-  bool measured = false;  // after the warm-up
-};
-
 class Recorder {
  public:
   Recorder(std::size_t operations, std::size_t workloads)
@@ -56,6 +51,7 @@ class Recorder {
   void succeeded(std::uint32_t operation, std::uint32_t workload, sim::Time latency) {
     Outcomes& c = cell(operation, workload);
     ++c.total.succeeded;
+    c.total.latency_ns += latency.ns;
     const std::size_t index = sim::Histogram::bucket_index(latency.ns);
     c.latency.record_at(index, latency.ns);
     interval_latency_.record_at(index, latency.ns);
@@ -65,12 +61,18 @@ class Recorder {
   }
 
   void begin_window(sim::Time now);
-  void close_interval(sim::Time now, bool measured);
+  // Fixes the end-to-end series columns and returns them: totals, failures
+  // by cause, and when clients send several operations each of those.
+  // `operations` (with whether clients send each) and `causes` are the
+  // run's, complete before it starts.
+  std::vector<SeriesColumn> begin_series(const std::vector<std::string>& operations,
+                                         const std::vector<bool>& sent_by_clients, const FailureCauses& causes);
+  // Closes an interval: appends its values in the order of series_columns().
+  void close_interval(sim::Time now, std::vector<double>& row);
 
   Outcomes all() const;
   Outcomes operation(std::size_t operation) const;
   Outcomes workload(std::size_t workload) const;
-  const std::vector<EndToEndInterval>& intervals() const { return intervals_; }
 
  private:
   Outcomes& cell(std::uint32_t operation, std::uint32_t workload) {
@@ -82,9 +84,11 @@ class Recorder {
   std::size_t workloads_;
   std::vector<Outcomes> cells_;  // by workload, then operation
   Tally at_interval_;
+  std::vector<std::size_t> series_operations_;  // operations with their own series columns
+  std::vector<Tally> operation_at_interval_;     // by series_operations_
+  std::size_t causes_ = 1;                    // failure causes in the series, "none" included
   sim::Time interval_start_{};
   sim::Histogram interval_latency_;
-  std::vector<EndToEndInterval> intervals_;
 };
 
 }  // namespace archsim::models

@@ -66,6 +66,22 @@ Request* WorkerPool::next(std::size_t r, sim::Time now) {
   return &next;
 }
 
+void WorkerPool::declare_metrics(MetricSet& metrics) {
+  metrics.extra("replicas", [this](sim::Time, sim::Time) { return spec::Json(replicas()); });
+  metrics.extra("workers", [this](sim::Time, sim::Time) { return spec::Json(workers_); });
+  metrics.extra("queue_capacity", [this](sim::Time, sim::Time) { return spec::Json(queue_capacity_); });
+  metrics.extra("instances", [this](sim::Time start, sim::Time end) { return replica_results(start, end); });
+  if (!per_replica_ || replicas() > kMaxReplicaSeries) return;
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    const std::string prefix = "replicas[" + std::to_string(i) + "].";
+    metrics.rate(prefix + "throughput_qps", "requests/s", "Requests that left this replica, per second", &replicas_[i].completed);
+    metrics.series_only();
+    metrics.share(prefix + "utilization", "Time-average of this replica's workers held, over its workers",
+                  &replicas_[i].busy_time, [this] { return static_cast<double>(workers_); });
+    metrics.series_only();
+  }
+}
+
 void WorkerPool::on_window_begin(sim::Time now) {
   for (auto& r : replicas_) {
     r.window_busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);

@@ -20,6 +20,7 @@
 
 #include "models/format/spec.h"
 #include "models/runtime/component.h"
+#include "models/runtime/metric_set.h"
 #include "sim/metrics.h"
 #include "sim/ring_buffer.h"
 
@@ -77,7 +78,11 @@ class WorkerPool {
   std::int64_t capacity() const { return replicas() * workers_; }
   std::int64_t queue_capacity() const { return queue_capacity_; }
 
-  // Per-replica figures over the measured window, for the results.
+  // Declares the pool's own figures in its owner's metrics: its size, each
+  // replica's throughput and utilization over the window (`instances`), and
+  // with several replicas (up to kMaxReplicaSeries) a series column for each.
+  void declare_metrics(MetricSet& metrics);
+  static constexpr std::int64_t kMaxReplicaSeries = 100;
   void on_window_begin(sim::Time now);
   spec::Json replica_results(sim::Time window_start, sim::Time now) const;
   void check_invariants() const;

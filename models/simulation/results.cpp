@@ -40,8 +40,6 @@ Json outcomes_json(const Outcomes& o, double seconds, const FailureCauses& cause
   return out;
 }
 
-Json nullable(double v) { return std::isnan(v) ? Json(nullptr) : Json(v); }
-
 }  // namespace
 
 Json Simulation::results() const {
@@ -88,38 +86,18 @@ Json Simulation::results() const {
   const Component* bottleneck = nullptr;
   double best_utilization = 0, best_compute_share = 0;
   for (const auto& c : components_) {
-    const Snapshot end = c->stats().snapshot(now);
-    const WindowFigures f = window_figures(c->window_start(), end);
-    const ComponentStats& s = c->stats();
     Json j = Json::object();
     j["type"] = c->type();
-    j["arrivals"] = f.arrivals;
-    j["completed"] = f.completed;
-    j["rejected"] = f.rejected;
-    j["failed"] = f.failed;
-    j["late_replies"] = c->late_replies_in_window();
-    j["throughput_qps"] = f.throughput_qps;
-    const double capacity = static_cast<double>(c->capacity());
-    const double utilization = capacity > 0 ? f.mean_busy / capacity : std::numeric_limits<double>::quiet_NaN();
-    const double compute_share = f.mean_busy > 0 ? f.mean_computing / f.mean_busy : 0;
-    j["utilization"] = nullable(utilization);
-    j["compute_utilization"] = nullable(capacity > 0 ? f.mean_computing / capacity : std::numeric_limits<double>::quiet_NaN());
-    j["concurrency"] = {{"mean", f.mean_in_system}, {"max", s.in_system.max_window()}};
-    j["queue_length"] = {{"mean", f.mean_queue}, {"max", s.queue.max_window()}};
-    j["waited_fraction"] = f.waited_fraction;
-    Json wait = latency_json(s.wait);
-    wait["mean"] = f.mean_wait_ms;
-    j["wait_ms"] = wait;
-    Json latency = latency_json(s.residence);
-    latency["mean"] = f.mean_residence_ms;
-    j["latency_ms"] = latency;
-    const Json extra = c->extra_results(now);
-    for (const auto& [key, value] : extra.items()) j[key] = value;
+    c->summary(now, j);
     components[c->name()] = j;
 
     // The bottleneck is the most utilized pool; among pools within two
     // points of the top, the one that spends its time computing rather than
     // waiting on calls (a pool blocked on a slow dependency only looks busy).
+    const WindowFigures f = window_figures(c->stats_at_window_start(), c->stats().snapshot(now));
+    const double capacity = static_cast<double>(c->capacity());
+    const double utilization = capacity > 0 ? f.mean_busy / capacity : 0;
+    const double compute_share = f.mean_busy > 0 ? f.mean_computing / f.mean_busy : 0;
     if (capacity > 0 && utilization > 0) {
       const bool near_top = std::fabs(utilization - best_utilization) <= 0.02;
       if (bottleneck == nullptr || (utilization > best_utilization + 0.02) ||
@@ -143,59 +121,12 @@ Json Simulation::results() const {
     out["bottleneck"] = nullptr;
   }
 
-  // Time series, one entry per interval, columns as arrays.
+  // The time series: its columns, and its rows unless they were streamed
+  // to a sink as the run went (then the writer of the sink holds them).
   Json series = Json::object();
   series["interval_s"] = config_.at("report_interval_s");
-  Json t = Json::array(), measured = Json::array(), offered = Json::array(), completed = Json::array(),
-       failed = Json::array(), throughput = Json::array(), mean = Json::array(), p50 = Json::array(),
-       p90 = Json::array(), p99 = Json::array(), max = Json::array();
-  for (const auto& row : recorder_->intervals()) {
-    t.push_back(row.end_s);
-    measured.push_back(row.measured);
-    offered.push_back(row.offered);
-    completed.push_back(row.succeeded);
-    failed.push_back(row.failed);
-    throughput.push_back(row.throughput_qps);
-    mean.push_back(row.latency_mean_ms);
-    p50.push_back(row.latency_p50_ms);
-    p90.push_back(row.latency_p90_ms);
-    p99.push_back(row.latency_p99_ms);
-    max.push_back(row.latency_max_ms);
-  }
-  series["t_s"] = t;
-  series["measured"] = measured;
-  series["offered"] = offered;
-  series["completed"] = completed;
-  series["failed"] = failed;
-  series["throughput_qps"] = throughput;
-  series["latency_mean_ms"] = mean;
-  series["latency_p50_ms"] = p50;
-  series["latency_p90_ms"] = p90;
-  series["latency_p99_ms"] = p99;
-  series["latency_max_ms"] = max;
-  Json per_component = Json::object();
-  for (const auto& c : components_) {
-    Json cols = Json::object();
-    for (const char* name : {"completed", "throughput_qps", "utilization", "queue_length_mean", "queue_length_max",
-                             "concurrency_mean", "latency_mean_ms", "wait_mean_ms", "waited_fraction", "rejected",
-                             "failed"})
-      cols[name] = Json::array();
-    for (const auto& row : c->intervals()) {
-      cols["completed"].push_back(row.completed);
-      cols["throughput_qps"].push_back(row.throughput_qps);
-      cols["utilization"].push_back(nullable(row.utilization));
-      cols["queue_length_mean"].push_back(row.queue_length_mean);
-      cols["queue_length_max"].push_back(row.queue_length_max);
-      cols["concurrency_mean"].push_back(row.concurrency_mean);
-      cols["latency_mean_ms"].push_back(row.latency_mean_ms);
-      cols["wait_mean_ms"].push_back(row.wait_mean_ms);
-      cols["waited_fraction"].push_back(row.waited_fraction);
-      cols["rejected"].push_back(row.rejected);
-      cols["failed"].push_back(row.failed);
-    }
-    per_component[c->name()] = cols;
-  }
-  series["components"] = per_component;
+  series["columns"] = series_columns_json(series_columns_);
+  if (series_sink_ == &memory_series_ || series_sink_ == nullptr) series["rows"] = memory_series_.rows_json();
   out["timeseries"] = series;
   return out;
 }

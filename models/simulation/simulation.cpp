@@ -82,10 +82,33 @@ void Simulation::close_interval() {
   const sim::Time now = context_.engine.now();
   if (now == interval_start_) return;  // nothing since the last boundary
   // An interval counts as measured when it lies wholly after the warm-up.
-  recorder_->close_interval(now, window_open_ && interval_start_ >= context_.warmup_end);
+  series_row_.clear();
+  series_row_.push_back(now.to_s());
+  series_row_.push_back(window_open_ && interval_start_ >= context_.warmup_end ? 1 : 0);
+  recorder_->close_interval(now, series_row_);
+  for (auto& c : components_) c->close_interval(now, series_row_);
+  assert(series_row_.size() == series_columns_.size());
+  series_sink_->row(series_row_);
   interval_start_ = now;
-  for (auto& c : components_) c->close_interval(now);
   check_invariants();
+}
+
+void Simulation::begin_series() {
+  using Kind = SeriesColumn::Kind;
+  series_columns_ = {{"t_s", "s", Kind::Number}, {"measured", "", Kind::Boolean}};
+  std::vector<bool> sent_by_clients(context_.operations.size(), false);
+  for (const auto& w : config_.at("workloads"))
+    for (const auto& op : w.at("operations")) sent_by_clients[operation(op.at("name").get<std::string>())] = true;
+  for (auto& c : recorder_->begin_series(context_.operations, sent_by_clients, context_.failures))
+    series_columns_.push_back(std::move(c));
+  for (const auto& component : components_)
+    for (auto& c : component->metrics().series_columns()) {
+      c.name = (spec::Path() / "components" / component->name()).str() + "." + c.name;
+      series_columns_.push_back(std::move(c));
+    }
+  if (series_sink_ == nullptr) series_sink_ = &memory_series_;
+  series_sink_->begin(series_columns_);
+  series_row_.reserve(series_columns_.size());
 }
 
 void Simulation::check_invariants() const {
@@ -94,6 +117,7 @@ void Simulation::check_invariants() const {
 
 void Simulation::run(const Progress& progress) {
   sim::Engine& engine = context_.engine;
+  begin_series();
   if (context_.warmup_end.ns == 0) {
     on_event(kWarmupEnd, 0);
   } else {

@@ -11,12 +11,13 @@
 #include "models/runtime/component.h"
 #include "models/runtime/recorder.h"
 #include "models/simulation/scenario.h"
+#include "models/simulation/series.h"
 #include "models/types/traffic/workload.h"
 
 namespace archsim::models {
 
 // Version of the results document; bump on any incompatible change.
-inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kResultsSchemaVersion = 2;
 
 struct RunOptions {
   std::optional<std::uint64_t> seed;
@@ -36,6 +37,12 @@ class Simulation final : private Wiring, private sim::EventTarget {
   // Runs to the end (or until a limit, or `progress`, stops it).
   void run(const Progress& progress = {});
 
+  // Sends the time series to `sink` as intervals close, instead of keeping
+  // it for results(); set before run(). The sink must outlive the run.
+  void stream_series_to(SeriesSink* sink) { series_sink_ = sink; }
+  // The series columns, known once the run has started.
+  const std::vector<SeriesColumn>& series_columns() const { return series_columns_; }
+
   // The results document (docs/results-format.md). Deterministic: no wall
   // clock, no addresses, fixed order.
   spec::Json results() const;
@@ -53,6 +60,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   // Boundaries of intervals and of the warm-up.
   void on_event(std::uint32_t kind, std::uint64_t data) override;
   void close_interval();
+  void begin_series();
   void check_invariants() const;
 
   spec::Json config_;
@@ -69,6 +77,10 @@ class Simulation final : private Wiring, private sim::EventTarget {
   bool interrupted_ = false;  // stopped by the progress callback
   std::string stop_problem_;
   bool window_open_ = false;
+  SeriesSink* series_sink_ = nullptr;
+  MemorySeries memory_series_;  // the series when no sink is given
+  std::vector<SeriesColumn> series_columns_;
+  std::vector<double> series_row_;
 };
 
 }  // namespace archsim::models

@@ -40,6 +40,10 @@
 // that the errors, in units of SE, spread as the rule assumes.
 #include <doctest/doctest.h>
 
+#include "models/simulation/series.h"
+
+namespace models = archsim::models;
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -152,11 +156,12 @@ struct Batches {
   std::vector<std::size_t> measured;  // indices of the measured intervals
 
   explicit Batches(const Json& r) : results(r) {
-    const Json& flags = r["timeseries"]["measured"];
+    const Json flags = models::series_column(r, "measured");
     for (std::size_t i = 0; i < flags.size(); ++i)
       if (flags[i].get<bool>()) measured.push_back(i);
     std::uint64_t completed = 0;
-    for (std::size_t i : measured) completed += r["timeseries"]["completed"][i].get<std::uint64_t>();
+    const Json per_interval = models::series_column(r, "completed");
+    for (std::size_t i : measured) completed += per_interval[i].get<std::uint64_t>();
     CHECK(completed == r["summary"]["completed"].get<std::uint64_t>());
   }
   std::vector<double> column(const Json& values) const {
@@ -164,9 +169,9 @@ struct Batches {
     for (std::size_t i : measured) out.push_back(values[i].get<double>());
     return out;
   }
-  std::vector<double> end_to_end(const char* name) const { return column(results["timeseries"][name]); }
+  std::vector<double> end_to_end(const char* name) const { return column(models::series_column(results, name)); }
   std::vector<double> component(const std::string& component, const char* name) const {
-    return column(results["timeseries"]["components"][component][name]);
+    return column(models::series_column(results, "components." + std::string(component) + "." + name));
   }
 };
 

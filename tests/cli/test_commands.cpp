@@ -138,7 +138,7 @@ TEST_CASE("run --json FILE writes the results file and still prints the report")
   REQUIRE(o.code == 0);
   CHECK(contains(o.out, "Bottleneck: "));
   const Json r = Json::parse(read_file(json_path));
-  CHECK(r["schema_version"] == 1);
+  CHECK(r["schema_version"] == 2);
   CHECK(r["scenario"] == "small");
   CHECK(r["run"]["completed"] == true);
   CHECK(r.contains("summary"));
@@ -178,10 +178,18 @@ TEST_CASE("run --csv DIR writes the three tables with a header and one row per i
 
   const auto series = split_lines(read_file(fs::path(csv) / "timeseries.csv"));
   REQUIRE(!series.empty());
-  CHECK(series[0].rfind("t_s,measured,offered,completed", 0) == 0);
-  CHECK(contains(series[0], ",web.throughput_qps"));
-  CHECK(contains(series[0], ",db-primary.utilization"));
-  CHECK(series.size() == 1 + r["timeseries"]["t_s"].size());
+  CHECK(series[0].rfind("t_s,measured,offered,completed,failed,failed.timeout,failed.queue_full,throughput_qps", 0) == 0);
+  CHECK(contains(series[0], ",operations.read.completed,"));
+  CHECK(contains(series[0], ",components.web.throughput_qps"));
+  CHECK(contains(series[0], ",components.db-primary.utilization"));
+  // The same columns and rows as the JSON's series.
+  std::string header;
+  for (const auto& c : r["timeseries"]["columns"]) {
+    if (!header.empty()) header.push_back(',');
+    header.append(c["name"].get_ref<const std::string&>());
+  }
+  CHECK(series[0] == header);
+  CHECK(series.size() == 1 + r["timeseries"]["rows"].size());
   CHECK(series.size() == 1 + 5);  // 5 s in intervals of 1 s
   CHECK(series[1].rfind("1.0,", 0) == 0);
   CHECK(series[5].rfind("5.0,", 0) == 0);

@@ -7,6 +7,8 @@
 // do not run) and 99 requests are sent at 100 qps.
 #include <doctest/doctest.h>
 
+#include "models/simulation/series.h"
+
 #include <cstdint>
 #include <string>
 
@@ -100,7 +102,7 @@ TEST_CASE("a worker slower than the arrivals builds a queue that grows by one ev
   // Per interval of 100 ms the queue's maximum grows: at the last arrival of
   // the interval ending at 100j ms (at 100j - 10), 10j - 1 requests have
   // arrived and those starting by then number 1 + floor((100j - 20) / 15).
-  const auto& max_queue = r["timeseries"]["components"]["server"]["queue_length_max"];
+  const auto& max_queue = archsim::models::series_column(r, "components.server.queue_length_max");
   REQUIRE(max_queue.size() == 10);
   for (int j = 1; j <= 10; ++j) {
     const int arrived = 10 * j - 1;
@@ -242,7 +244,7 @@ TEST_CASE("with the queue full a request is rejected as queue_full, and the clie
     CHECK(number(c["queue_length"]["max"]) == 0);
     CHECK(count(r["run"]["requests_in_flight_at_end"]) == 0);
     // The time series, in intervals of 100 ms, adds up to the same rejections.
-    const auto& rejected = r["timeseries"]["components"]["server"]["rejected"];
+    const auto& rejected = archsim::models::series_column(r, "components.server.rejected");
     std::uint64_t total = 0;
     for (const auto& v : rejected) total += count(v);
     CHECK(total == 66);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "models/simulation/series.h"
 #include "tests/models/model_helpers.h"
 
 using archsim::test_models::count;
@@ -41,22 +42,23 @@ TEST_CASE("samples before warmup_s are left out of the summary; the time series 
 
   // Ten intervals of 100 ms; the first five lie in the warm-up (the one
   // ending at 500 ms included), the last five are measured.
-  const auto& ts = r["timeseries"];
-  REQUIRE(ts["t_s"].size() == 10);
+  const auto column = [&](const char* name) { return archsim::models::series_column(r, name); };
+  const auto t_s = column("t_s"), measured = column("measured"), offered_series = column("offered");
+  REQUIRE(t_s.size() == 10);
   for (std::size_t i = 0; i < 10; ++i) {
     CAPTURE(i);
-    CHECK(number(ts["t_s"][i]) == doctest::Approx(0.1 * static_cast<double>(i + 1)));
-    CHECK(ts["measured"][i].get<bool>() == (i >= 5));
+    CHECK(number(t_s[i]) == doctest::Approx(0.1 * static_cast<double>(i + 1)));
+    CHECK(measured[i].get<bool>() == (i >= 5));
   }
   // The series counts the whole run: 99 offered (9 in the first interval,
   // then 10 in each) and 65 completed.
   std::uint64_t offered = 0, completed = 0;
-  for (const auto& v : ts["offered"]) offered += count(v);
-  for (const auto& v : ts["completed"]) completed += count(v);
-  CHECK(count(ts["offered"][0]) == 9);
+  for (const auto& v : offered_series) offered += count(v);
+  for (const auto& v : column("completed")) completed += count(v);
+  CHECK(count(offered_series[0]) == 9);
   CHECK(offered == 99);
   CHECK(completed == 65);
-  CHECK(ts["components"]["server"]["completed"].size() == 10);
+  CHECK(column("components.server.completed").size() == 10);
 }
 
 TEST_CASE("a run exceeding limits.max_in_flight stops early and says so") {

@@ -4,6 +4,8 @@
 // deviations (Poisson: the variance is the mean) for the fixed default seed.
 #include <doctest/doctest.h>
 
+#include "models/simulation/series.h"
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -32,7 +34,7 @@ std::string clients(const std::string& timing, const std::string& workload_keys)
 
 std::vector<std::uint64_t> offered_by_interval(const Json& r) {
   std::vector<std::uint64_t> n;
-  for (const auto& v : r["timeseries"]["offered"]) n.push_back(count(v));
+  for (const auto& v : archsim::models::series_column(r, "offered")) n.push_back(count(v));
   return n;
 }
 
@@ -158,8 +160,8 @@ TEST_CASE("a request slower than timeout_ms fails with timeout and its late repl
   CHECK(count(r["components"]["server"]["completed"]) == 9);
   CHECK(count(r["run"]["requests_in_flight_at_end"]) == 0);
   std::uint64_t failed = 0, completed = 0;
-  for (const auto& v : r["timeseries"]["failed"]) failed += count(v);
-  for (const auto& v : r["timeseries"]["completed"]) completed += count(v);
+  for (const auto& v : archsim::models::series_column(r, "failed")) failed += count(v);
+  for (const auto& v : archsim::models::series_column(r, "completed")) completed += count(v);
   CHECK(failed == 9);
   CHECK(completed == 0);
 }

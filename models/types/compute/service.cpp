@@ -120,6 +120,7 @@ ComponentType service_type() {
 
 Service::Service(ServiceConfig config, Context& context)
     : Component(config.name, context), pool_(config.pool, stats_, context), rng_(context.streams.for_component(name_)) {
+  pool_.declare_metrics(metrics_);
   for (auto& h : config.handlers) {
     Handler handler;
     for (auto& s : h.steps) {
@@ -262,15 +263,6 @@ void Service::call_ended(Request& request) {
 }
 
 void Service::on_window_begin(sim::Time now) { pool_.on_window_begin(now); }
-
-Json Service::extra_results(sim::Time now) const {
-  Json out = Json::object();
-  out["replicas"] = pool_.replicas();
-  out["workers"] = pool_.workers();
-  out["queue_capacity"] = pool_.queue_capacity();
-  out["instances"] = pool_.replica_results(window_start().at, now);
-  return out;
-}
 
 void Service::check_invariants() const {
   Component::check_invariants();

@@ -63,7 +63,6 @@ class Service final : public Component {
   void on_call_timeout(Request& call) override;
   void on_timer(std::uint32_t kind, std::uint64_t data) override;
 
-  spec::Json extra_results(sim::Time now) const override;
   void on_window_begin(sim::Time now) override;
   void check_invariants() const override;
 

@@ -82,7 +82,17 @@ LoadBalancer::LoadBalancer(LoadBalancerConfig config, Context& context)
       hash_on_key_(config.hash_on == LoadBalancerConfig::HashOn::Key),
       latency_(std::move(config.latency)),
       weights_(std::move(config.weights)),
-      rng_(context.streams.for_component(name_)) {}
+      rng_(context.streams.for_component(name_)) {
+  metrics_.extra("policy", [this](sim::Time, sim::Time) { return Json(kPolicies[static_cast<std::size_t>(policy_)]); });
+  metrics_.extra("backend", [this](sim::Time, sim::Time) { return Json(backend_.target_name()); });
+  metrics_.extra("sent_qps_by_replica", [this](sim::Time start, sim::Time end) {
+    const double seconds = (end - start).to_s();
+    Json shares = Json::array();
+    for (std::size_t i = 0; i < sent_.size(); ++i)
+      shares.push_back(seconds > 0 ? static_cast<double>(sent_[i] - window_sent_[i]) / seconds : 0.0);
+    return shares;
+  });
+}
 
 void LoadBalancer::connect(Wiring& wiring) {
   backend_.connect(*this, wiring);
@@ -183,18 +193,6 @@ void LoadBalancer::on_reply(Request& call) {
 }
 
 void LoadBalancer::on_window_begin(sim::Time) { window_sent_ = sent_; }
-
-Json LoadBalancer::extra_results(sim::Time now) const {
-  Json out = Json::object();
-  out["policy"] = kPolicies[static_cast<std::size_t>(policy_)];
-  out["backend"] = backend_.target_name();
-  const double seconds = (now - window_start().at).to_s();
-  Json shares = Json::array();
-  for (std::size_t i = 0; i < sent_.size(); ++i)
-    shares.push_back(seconds > 0 ? static_cast<double>(sent_[i] - window_sent_[i]) / seconds : 0.0);
-  out["sent_qps_by_replica"] = shares;
-  return out;
-}
 
 void LoadBalancer::check_invariants() const {
   Component::check_invariants();
