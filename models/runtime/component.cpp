@@ -157,6 +157,10 @@ Component::Component(std::string name, Context& context) : Node(std::move(name),
   m.count("failed", "requests", "Admitted requests that left with a failure", &c.failed);
   m.count("late_replies", "replies", "Replies to calls it had stopped waiting for, dropped", &late_replies());
   m.rate("throughput_qps", "requests/s", "Admitted requests that left it, per second", &c.completed);
+  m.rate("goodput_qps", "requests/s", "Requests that left it successfully while their caller still waited, per second",
+         &c.useful);
+  m.count("orphaned", "requests", "Requests it finished after everyone waiting for them had given up (wasted work)",
+          &c.orphaned);
   m.share("utilization", "Time-average of workers held (computing or waiting on calls) over its workers", &stats_.busy,
           [this] { return static_cast<double>(capacity()); });
   m.share("compute_utilization", "Time-average of workers computing over its workers", &stats_.computing,

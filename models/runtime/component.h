@@ -100,6 +100,8 @@ struct ComponentCounters {
   std::uint64_t failed = 0;       // of those, left with a failure from downstream
   std::uint64_t started = 0;      // admitted requests that got a worker
   std::uint64_t waited = 0;       // of those, had to queue first
+  std::uint64_t useful = 0;       // left successfully with someone still waiting for the reply
+  std::uint64_t orphaned = 0;     // left when nobody waited for the reply any more
   __int128 residence_ns = 0;      // total time admitted requests spent here
   __int128 wait_ns = 0;           // total time spent queueing
 };
@@ -146,6 +148,8 @@ class ComponentStats {
     in_system.add(now, -1);
     ++counters.completed;
     if (request.failure) ++counters.failed;
+    if (!request.awaited()) ++counters.orphaned;
+    else if (!request.failure) ++counters.useful;
     const sim::Time stay = now - request.arrived;
     counters.residence_ns += stay.ns;
     residence.record(stay.ns);

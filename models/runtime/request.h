@@ -77,6 +77,20 @@ struct Request {
     if (call.failure && !failure) failure = call.failure;
   }
 
+  // Whether someone still waits for this request's reply: its caller has
+  // not given up on it, nor has anyone above its caller given up on theirs.
+  // Walks up the calls; stops where a caller is gone (its generation moved
+  // on), without reading anything else of it.
+  bool awaited() const {
+    const Request* r = this;
+    for (;;) {
+      if (r->abandoned) return false;
+      if (r->parent == nullptr) return true;
+      if (r->parent->generation != r->parent_generation) return false;
+      r = r->parent;
+    }
+  }
+
   // Back to the defaults above, field by field (assigning a fresh Request
   // would build it on the stack and copy it, on every request).
   // The generation is kept: it only ever grows.

@@ -84,19 +84,31 @@ Json Simulation::results() const {
   // Components, and the bottleneck among them.
   Json components = Json::object();
   const Component* bottleneck = nullptr;
-  double best_utilization = 0, best_compute_share = 0;
+  double best_utilization = 0, best_compute_share = 0, best_pool_utilization = 0;
+  std::int64_t best_replica = -1;
   for (const auto& c : components_) {
     Json j = Json::object();
     j["type"] = c->type();
     c->summary(now, j);
-    components[c->name()] = j;
 
-    // The bottleneck is the most utilized pool; among pools within two
-    // points of the top, the one that spends its time computing rather than
-    // waiting on calls (a pool blocked on a slow dependency only looks busy).
+    // The bottleneck is the most utilized pool, judged by its hottest
+    // replica (an uneven spread saturates one replica first); among pools
+    // within two points of the top, the one that spends its time computing
+    // rather than waiting on calls (a pool blocked on a slow dependency only
+    // looks busy).
     const WindowFigures f = window_figures(c->stats_at_window_start(), c->stats().snapshot(now));
     const double capacity = static_cast<double>(c->capacity());
-    const double utilization = capacity > 0 ? f.mean_busy / capacity : 0;
+    const double pool_utilization = capacity > 0 ? f.mean_busy / capacity : 0;
+    double utilization = pool_utilization;
+    std::int64_t hottest = -1;
+    if (j.contains("instances") && j["instances"].size() > 1)
+      for (std::size_t i = 0; i < j["instances"].size(); ++i) {
+        const double u = j["instances"][i]["utilization"].get<double>();
+        if (hottest < 0 || u > utilization) {
+          utilization = u;
+          hottest = static_cast<std::int64_t>(i);
+        }
+      }
     const double compute_share = f.mean_busy > 0 ? f.mean_computing / f.mean_busy : 0;
     if (capacity > 0 && utilization > 0) {
       const bool near_top = std::fabs(utilization - best_utilization) <= 0.02;
@@ -104,18 +116,24 @@ Json Simulation::results() const {
           (near_top && compute_share > best_compute_share)) {
         bottleneck = c.get();
         best_utilization = utilization;
+        best_pool_utilization = pool_utilization;
         best_compute_share = compute_share;
+        best_replica = hottest;
       }
     }
+    components[c->name()] = std::move(j);
   }
   out["components"] = components;
   if (bottleneck) {
     const Json& b = components[bottleneck->name()];
     Json j = Json::object();
     j["component"] = bottleneck->name();
-    j["utilization"] = best_utilization;
+    j["utilization"] = best_pool_utilization;
     j["compute_share"] = best_compute_share;
     j["queue_length_mean"] = b["queue_length"]["mean"];
+    // With several replicas: the hottest one, which decided the choice.
+    j["hottest_replica"] = best_replica >= 0 ? Json(best_replica) : Json(nullptr);
+    j["hottest_replica_utilization"] = best_replica >= 0 ? Json(best_utilization) : Json(nullptr);
     out["bottleneck"] = j;
   } else {
     out["bottleneck"] = nullptr;

@@ -57,6 +57,14 @@ TEST_CASE("a call that outlives its timeout fails the step with timeout, and its
   // The callee did the work all the same (the last two are still running).
   CHECK(count(r["components"]["slow"]["completed"]) == 97);
   CHECK(number(r["components"]["slow"]["latency_ms"]["mean"]) == ms(25));
+  // All of it wasted: nobody waited for any of those replies any more.
+  CHECK(count(r["components"]["slow"]["orphaned"]) == 97);
+  CHECK(number(r["components"]["slow"]["goodput_qps"]) == 0);
+  CHECK(number(front["goodput_qps"]) == 0);
+  // front's workers were held only while waiting on slow: 99 waits of 5 ms
+  // in 1 s over 10 workers.
+  CHECK(number(front["waiting_on"]["slow"]) == doctest::Approx(99 * 0.005 / 10));
+  CHECK(number(front["utilization"]) == doctest::Approx(99 * 0.005 / 10));
 }
 
 TEST_CASE("a reply that beats the timeout cancels it: nothing fails, nothing is late") {
@@ -65,6 +73,9 @@ TEST_CASE("a reply that beats the timeout cancels it: nothing fails, nothing is 
   CHECK(count(r["summary"]["failed"]["total"]) == 0);
   CHECK(count(r["components"]["front"]["late_replies"]) == 0);
   CHECK(number(r["summary"]["latency_ms"]["mean"]) == ms(3));
+  // Every reply was awaited: goodput is the throughput.
+  CHECK(number(r["components"]["slow"]["goodput_qps"]) == number(r["components"]["slow"]["throughput_qps"]));
+  CHECK(count(r["components"]["slow"]["orphaned"]) == 0);
 }
 
 TEST_CASE("a reply at the very instant of the timeout is in time: deliveries run before timers") {

@@ -216,3 +216,28 @@ TEST_CASE("the load balancer's latency adds its own delay on the way in") {
   // Its concurrency: one request inside for 3 ms of every 10.
   CHECK(number(r["components"]["lb"]["concurrency"]["mean"]) == doctest::Approx(99 * 3 / 1000.0));
 }
+
+TEST_CASE("the bottleneck is judged by the hottest replica: hashing one key loads one replica only") {
+  // Every request has key 0 (a population of one key), so hash on key sends
+  // them all to one replica of four: that replica's worker is busy 80 % of
+  // the time, the pool's 20 %. The database is busier on average (40 %) but
+  // its one replica is less hot than the web's hottest.
+  const auto r = archsim::test_models::run_scenario(R"({
+    "duration_s": 1,
+    "workloads": [{ "name": "users", "target": "lb", "arrival": { "type": "constant", "rate_qps": 100 },
+                    "keys": { "count": 1 } }],
+    "components": [
+      { "type": "load_balancer", "name": "lb", "backend": "web", "policy": "hash", "hash_on": "key" },
+      { "type": "service", "name": "web", "replicas": 4,
+        "handlers": { "request": [ { "compute": { "type": "constant", "value_ms": 4 } }, { "call": "db" } ] } },
+      { "type": "service", "name": "db", "service_time": { "type": "constant", "value_ms": 4 } }
+    ]
+  })");
+  const auto& b = r["bottleneck"];
+  CHECK(b["component"] == "web");
+  const auto hottest = b["hottest_replica"].get<std::size_t>();
+  CHECK(archsim::test_models::number(r["components"]["web"]["instances"][hottest]["utilization"]) ==
+        doctest::Approx(99 * 0.008));
+  CHECK(archsim::test_models::number(b["hottest_replica_utilization"]) == doctest::Approx(99 * 0.008));
+  CHECK(archsim::test_models::number(b["utilization"]) == doctest::Approx(99 * 0.008 / 4));
+}

@@ -120,18 +120,39 @@ ComponentType service_type() {
 
 Service::Service(ServiceConfig config, Context& context)
     : Component(config.name, context), pool_(config.pool, stats_, context), rng_(context.streams.for_component(name_)) {
-  pool_.declare_metrics(metrics_);
   for (auto& h : config.handlers) {
     Handler handler;
     for (auto& s : h.steps) {
       Step step;
       step.kind = s.kind;
       step.time = s.time;
-      for (auto& c : s.calls) step.calls.emplace_back(std::move(c));
+      for (auto& c : s.calls) {
+        if (s.kind != StepConfig::Kind::Forward) {
+          std::size_t w = 0;
+          while (w < waits_.size() && waits_[w].target != c.target) ++w;
+          if (w == waits_.size()) waits_.push_back(Wait{c.target, {}, 0});
+          step.waits.push_back(w);
+        }
+        step.calls.emplace_back(std::move(c));
+      }
       handler.steps.push_back(std::move(step));
     }
     handlers_.push_back(std::move(handler));
     handler_names_.push_back(h.operation);
+  }
+  pool_.declare_metrics(metrics_);
+  // What the workers wait on: the time-average of workers waiting on each
+  // called component, over all workers (a parallel step waits on several).
+  metrics_.extra("waiting_on", [this](sim::Time start, sim::Time end) {
+    Json out = Json::object();
+    for (const auto& w : waits_)
+      out[w.target] = sim::window_mean(w.at_window, w.level.integral(end), start, end) / static_cast<double>(capacity());
+    return out;
+  });
+  for (auto& w : waits_) {
+    metrics_.share("waiting_on." + w.target, "Time-average of workers waiting on calls to " + w.target + ", over its workers",
+                   &w.level, [this] { return static_cast<double>(capacity()); });
+    metrics_.series_only();
   }
 }
 
@@ -198,7 +219,11 @@ void Service::run(Request& request) {
     case StepConfig::Kind::Call:
     case StepConfig::Kind::Parallel:
       request.pending = static_cast<std::uint16_t>(step.calls.size());
-      for (Dependency& d : step.calls) call(d, request);
+      for (std::size_t k = 0; k < step.calls.size(); ++k) {
+        // The call's scratch names what its worker waits on, for the reply.
+        call(step.calls[k], request).scratch = step.waits[k];
+        waits_[step.waits[k]].level.add(now(), +1);
+      }
       return;
     case StepConfig::Kind::Forward: {
       Dependency& d = step.calls.front();
@@ -239,6 +264,7 @@ void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
 }
 
 void Service::on_reply(Request& call) {
+  waits_[call.scratch].level.add(now(), -1);
   Request& request = *call.parent;
   request.take_failure_from(call);
   context_.requests.release(call);
@@ -246,6 +272,7 @@ void Service::on_reply(Request& call) {
 }
 
 void Service::on_call_timeout(Request& call) {
+  waits_[call.scratch].level.add(now(), -1);
   Request& request = *call.parent;
   if (!request.failure) request.failure = timeout_;
   call_ended(request);
@@ -262,7 +289,13 @@ void Service::call_ended(Request& request) {
   run(request);
 }
 
-void Service::on_window_begin(sim::Time now) { pool_.on_window_begin(now); }
+void Service::on_window_begin(sim::Time now) {
+  pool_.on_window_begin(now);
+  for (auto& w : waits_) {
+    w.level.reset_window_max();
+    w.at_window = w.level.integral(now);
+  }
+}
 
 void Service::check_invariants() const {
   Component::check_invariants();

@@ -73,6 +73,14 @@ class Service final : public Component {
     Delay time;
     int channel = -1;  // the engine's lane when the time is constant
     std::vector<Dependency> calls;
+    std::vector<std::size_t> waits;  // for each call, its target's entry in waits_
+  };
+  // Workers waiting on calls to one component, so the results can say what
+  // a busy pool waits on.
+  struct Wait {
+    std::string target;
+    sim::TimeWeighted level;
+    __int128 at_window = 0;
   };
   struct Handler {
     std::vector<Step> steps;
@@ -88,6 +96,7 @@ class Service final : public Component {
   void serve_next(std::size_t replica);
 
   WorkerPool pool_;
+  std::vector<Wait> waits_;  // by target, in order of first call; fixed after construction
   std::vector<Handler> handlers_;              // by declaration
   std::vector<std::string> handler_names_;     // operation each handler serves; "" = service_time
   std::vector<Handler*> by_operation_;         // by operation index; null: no handler (refused in validation)
