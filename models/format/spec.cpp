@@ -128,6 +128,17 @@ std::string Errors::format(std::string_view file) const {
   std::string out;
   for (const auto& e : list_) {
     out += file;
+    if (e.has_position()) {
+      out += ':';
+      out += std::to_string(e.line);
+      out += ':';
+      out += std::to_string(e.column);
+      out += ": ";
+      out += e.message;
+      out += '\n';
+      out += e.excerpt;
+      continue;
+    }
     out += ": ";
     if (!e.path.empty()) out += e.path + ": ";
     out += e.message;
