@@ -191,7 +191,8 @@ std::string type_summary(const Node& node);
 // syntax of error messages (`components[2].workers`); an array of named
 // objects may also be indexed by name (`components.web.workers`). The value is
 // read as JSON, or taken as a string when it is not JSON. Returns an error
-// message, or empty on success.
-std::string apply_override(Json& scenario, std::string_view assignment);
+// message, or empty on success. With `source`, the source map of the scenario,
+// the new value's numbers are known there as written in the assignment.
+std::string apply_override(Json& scenario, std::string_view assignment, SourceMap* source = nullptr);
 
 }  // namespace archsim::spec

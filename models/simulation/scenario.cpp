@@ -285,11 +285,15 @@ std::optional<Scenario> load_scenario(std::string_view text, const std::vector<s
   auto input = spec::read_json_text(text, errors, &source, {kMaxScenarioBytes, kMaxNesting});
   if (!input) return std::nullopt;
   for (const auto& assignment : overrides) {
-    const std::string problem = spec::apply_override(*input, assignment);
+    const std::string problem = spec::apply_override(*input, assignment, &source);
     if (!problem.empty()) errors.add("--set " + assignment, problem);
   }
   if (!errors.empty()) return std::nullopt;
-  return validate_scenario(*input, errors);
+  // Messages quote numbers as written; the map lives only in this call.
+  errors.set_source(&source);
+  auto scenario = validate_scenario(*input, errors);
+  errors.set_source(nullptr);
+  return scenario;
 }
 
 }  // namespace archsim::models

@@ -326,6 +326,49 @@ TEST_CASE("a key that appears twice is refused, naming both lines; the last one 
                      "2 problems; nothing was run\n");
 }
 
+TEST_CASE("numbers in messages appear as they were written, and what was found is said once") {
+  const auto with = [](const std::string& key, const std::string& written) {
+    std::string text = small_scenario().dump(2);
+    const std::string member = "\"" + key + "\": ";
+    const auto at = text.find(member) + member.size();
+    text.replace(at, text.find_first_of(",\n", at) - at, written);
+    return text;
+  };
+  auto r = refuse_text(with("duration_s", "1e-400"));
+  CHECK(r.outcome.err == only(r, "duration_s: must be a number greater than 0, got 1e-400"));
+  r = refuse_text(with("duration_s", "18446744073709551616"));
+  CHECK(r.outcome.err == only(r, "duration_s: must be a number of at most 31536000, got 18446744073709551616"));
+  r = refuse_text(with("seed", "18446744073709551615"));
+  CHECK(r.outcome.err == only(r, "seed: must be an integer of at most 9007199254740991, got 18446744073709551615"));
+  r = refuse_text(with("workers", "2.50"));
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer, got 2.50"));
+  r = refuse_text(with("workers", "-4e0"));
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer of at least 1, got -4e0"));
+  r = refuse_text(with("workers", "null"));
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer, got null"));
+  r = refuse_text(with("duration_s", "true"));
+  CHECK(r.outcome.err == only(r, "duration_s: must be a number, got true"));
+  r = refuse_text(with("name", "0.10"));
+  CHECK(r.outcome.err == only(r, "name: must be a string, got a number 0.10"));
+}
+
+TEST_CASE("a --set value's numbers appear as written in the assignment") {
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", small_scenario().dump());
+  Outcome o = run({"run", file, "--set", "duration_s=1e-400"});
+  CHECK(o.code == archsim::cli::kExitInvalidScenario);
+  CHECK(o.err == file + ": duration_s: must be a number greater than 0, got 1e-400\n" + kOneProblem);
+  o = run({"validate", file, "--set", "components.web.workers=0.5e0", "--set", "components[1].workers=8.0"});
+  CHECK(o.err == file + ": components[0].workers: must be an integer, got 0.5e0\n" + kOneProblem);
+  o = run({"validate", file, "--set", "components.web.service_time={\"type\": \"constant\", \"value_ms\": -1.0e-3}"});
+  CHECK(o.err == file + ": components[0].service_time.value_ms: must be a number of at least 0, got -1.0e-3\n" +
+                     kOneProblem);
+  o = run({"validate", file, "--set", "duration_s=1e999"});
+  CHECK(o.code == archsim::cli::kExitInvalidScenario);
+  CHECK(o.err == file + ": --set duration_s=1e999: 1e999 is beyond the range of a number (about ±1.8e308)\n" +
+                     kOneProblem);
+}
+
 TEST_CASE("a scenario that is not a JSON object is refused") {
   const auto r = refuse_text("[1, 2]");
   CHECK(r.outcome.err == only(r, "must be an object, got an array"));
