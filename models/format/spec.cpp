@@ -1,5 +1,7 @@
 #include "models/format/spec.h"
 
+#include "models/format/json_text.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cctype>
@@ -20,8 +22,14 @@ bool is_identifier(std::string_view key) {
 
 std::string quote_json(std::string_view s) { return Json(std::string(s)).dump(); }
 
-std::string show(const Json& value) {
-  std::string text = value.dump();
+// A value as the user wrote it: a number keeps the text of the file or of
+// its --set assignment (`1e-400`, not `0.0`); anything else is printed.
+std::string show(const Json& value, const Path& path, const Errors& errors) {
+  std::string text;
+  if (value.is_number() && errors.source()) {
+    if (const auto literal = errors.source()->literal(path)) text = *literal;
+  }
+  if (text.empty()) text = value.dump();
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return text;
 }
@@ -38,6 +46,13 @@ std::string json_type_name(const Json& value) {
     case Json::value_t::number_float: return "a number";
     default: return "a value";
   }
+}
+
+// What was found, said once: `null`, `true`, `a number 1e-400`,
+// `a string "many"`, `an object {...}`.
+std::string found(const Json& value, const Path& path, const Errors& errors) {
+  if (value.is_null() || value.is_boolean()) return value.dump();
+  return json_type_name(value) + " " + show(value, path, errors);
 }
 
 std::string number_text(double v) { return format_number(v); }
@@ -76,18 +91,18 @@ void check_range(double v, const Node& node, const Path& path, Errors& errors,
   if (node.minimum) {
     if (node.exclusive_minimum && !(v > *node.minimum)) {
       errors.add(path, "must be " + what + " greater than " + number_text(*node.minimum) +
-                           ", got " + show(input));
+                           ", got " + show(input, path, errors));
       return;
     }
     if (!node.exclusive_minimum && v < *node.minimum) {
       errors.add(path, "must be " + what + " of at least " + number_text(*node.minimum) +
-                           ", got " + show(input));
+                           ", got " + show(input, path, errors));
       return;
     }
   }
   if (node.maximum && v > *node.maximum)
     errors.add(path, "must be " + what + " of at most " + number_text(*node.maximum) + ", got " +
-                         show(input));
+                         show(input, path, errors));
 }
 
 std::vector<std::string> variant_names(const Node& node) {
@@ -129,6 +144,17 @@ std::string Errors::format(std::string_view file) const {
   std::string out;
   for (const auto& e : list_) {
     out += file;
+    if (e.has_position()) {
+      out += ':';
+      out += std::to_string(e.line);
+      out += ':';
+      out += std::to_string(e.column);
+      out += ": ";
+      out += e.message;
+      out += '\n';
+      out += e.excerpt;
+      continue;
+    }
     out += ": ";
     if (!e.path.empty()) out += e.path + ": ";
     out += e.message;
@@ -318,7 +344,7 @@ Json normalize(const Json& input, const Node& node, const Path& path, Errors& er
       if (input.is_number_integer() || input.is_number_unsigned()) {
         if (input.is_number_unsigned() && input.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
           errors.add(path, "must be an integer of at most " + number_text(node.maximum.value_or(9.2e18)) +
-                               ", got " + show(input));
+                               ", got " + show(input, path, errors));
           return input;
         }
         v = static_cast<double>(input.get<std::int64_t>());
@@ -326,11 +352,11 @@ Json normalize(const Json& input, const Node& node, const Path& path, Errors& er
         v = input.get<double>();
         // 1e6 is a common way to write a million: accept whole numbers.
         if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15) {
-          errors.add(path, "must be an integer, got " + show(input));
+          errors.add(path, "must be an integer, got " + show(input, path, errors));
           return input;
         }
       } else {
-        errors.add(path, "must be an integer, got " + json_type_name(input) + " " + show(input));
+        errors.add(path, "must be an integer, got " + found(input, path, errors));
         return input;
       }
       check_range(v, node, path, errors, "an integer", input);
@@ -338,24 +364,24 @@ Json normalize(const Json& input, const Node& node, const Path& path, Errors& er
     }
     case Kind::Number: {
       if (!input.is_number()) {
-        errors.add(path, "must be a number, got " + json_type_name(input) + " " + show(input));
+        errors.add(path, "must be a number, got " + found(input, path, errors));
         return input;
       }
       const double v = input.get<double>();
       if (!std::isfinite(v)) {
-        errors.add(path, "must be a finite number, got " + show(input));
+        errors.add(path, "must be a finite number, got " + show(input, path, errors));
         return input;
       }
       check_range(v, node, path, errors, "a number", input);
       return input;
     }
     case Kind::Boolean:
-      if (!input.is_boolean()) errors.add(path, "must be true or false, got " + show(input));
+      if (!input.is_boolean()) errors.add(path, "must be true or false, got " + show(input, path, errors));
       return input;
     case Kind::String:
     case Kind::Reference: {
       if (!input.is_string()) {
-        errors.add(path, "must be a string, got " + json_type_name(input) + " " + show(input));
+        errors.add(path, "must be a string, got " + found(input, path, errors));
         return input;
       }
       const auto& s = input.get_ref<const std::string&>();
@@ -371,7 +397,7 @@ Json normalize(const Json& input, const Node& node, const Path& path, Errors& er
     }
     case Kind::Enum: {
       if (!input.is_string()) {
-        errors.add(path, "must be one of " + join(node.choices, ", ") + "; got " + show(input));
+        errors.add(path, "must be one of " + join(node.choices, ", ") + "; got " + show(input, path, errors));
         return input;
       }
       const auto& s = input.get_ref<const std::string&>();
@@ -434,7 +460,7 @@ Json normalize(const Json& input, const Node& node, const Path& path, Errors& er
     case Kind::Variant: {
       const auto names = variant_names(node);
       if (!input.is_object()) {
-        errors.add(path, "must be an object, got " + json_type_name(input) + " " + show(input));
+        errors.add(path, "must be an object, got " + found(input, path, errors));
         return input;
       }
       if (!node.tag.empty()) {
@@ -707,13 +733,27 @@ std::string markdown_reference(const Node& node, std::string_view heading, int l
 
 // ---- --set ------------------------------------------------------------------
 
-std::string apply_override(Json& scenario, std::string_view assignment) {
+std::string apply_override(Json& scenario, std::string_view assignment, SourceMap* source) {
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) return "expected PATH=VALUE, got \"" + std::string(assignment) + "\"";
   const std::string path(assignment.substr(0, eq));
   const std::string text(assignment.substr(eq + 1));
-  Json value = Json::parse(text, nullptr, false);
-  if (value.is_discarded()) value = text;
+  // The value's numbers are known as written in the assignment. Text that is
+  // not JSON (a syntax error) is a string; a duplicate key or a number out of
+  // range is a problem.
+  Errors value_errors;
+  SourceMap value_source;
+  Json value;
+  if (auto read = read_json_text(text, value_errors, &value_source)) {
+    value = std::move(*read);
+  } else if (std::any_of(value_errors.list().begin(), value_errors.list().end(),
+                         [](const Error& e) { return e.has_position(); })) {
+    value = text;
+    value_source = SourceMap();
+  } else {
+    const Error& e = value_errors.list().front();
+    return e.path.empty() ? e.message : e.path + ": " + e.message;
+  }
 
   // Split `a.b[2]["c.d"].e` into segments.
   std::vector<std::pair<bool, std::string>> segments;  // (is_index, text)
@@ -749,6 +789,7 @@ std::string apply_override(Json& scenario, std::string_view assignment) {
 
   Json* at = &scenario;
   std::string walked;
+  Path at_path;
   for (std::size_t s = 0; s < segments.size(); ++s) {
     const auto& [is_index, text_segment] = segments[s];
     const bool last = s + 1 == segments.size();
@@ -770,15 +811,20 @@ std::string apply_override(Json& scenario, std::string_view assignment) {
       }
       if (!found) return walked + ": no item " + quote_json(text_segment) + " in the array";
       walked += "[" + std::to_string(index) + "]";
+      at_path = at_path[index];
       at = &(*at)[index];
     } else {
       if (is_index) return walked + ": is not an array";
       if (at->is_null()) *at = Json::object();
       if (!at->is_object()) return walked + ": is not an object";
       walked += (walked.empty() ? "" : ".") + text_segment;
+      at_path = at_path / text_segment;
       at = &(*at)[text_segment];
     }
-    if (last) *at = value;
+    if (last) {
+      *at = value;
+      if (source) source->replace(at_path, std::move(value_source));
+    }
   }
   return "";
 }

@@ -40,23 +40,42 @@ class Path {
   std::string text_;
 };
 
+class SourceMap;
+
 struct Error {
   std::string path;
   std::string message;
+  // A syntax error has a place in the text instead of a path: its line and
+  // column, and the excerpt to show under the message (the line of text, then
+  // a caret under the column, each ending in a newline).
+  std::size_t line = 0;
+  std::size_t column = 0;
+  std::string excerpt;
+  bool has_position() const { return line > 0; }
 };
 
 class Errors {
  public:
-  void add(const Path& path, std::string message) { list_.push_back({path.str(), std::move(message)}); }
-  void add(std::string path, std::string message) { list_.push_back({std::move(path), std::move(message)}); }
+  void add(const Path& path, std::string message) { list_.push_back({path.str(), std::move(message), 0, 0, {}}); }
+  void add(std::string path, std::string message) { list_.push_back({std::move(path), std::move(message), 0, 0, {}}); }
+  void add_at(std::size_t line, std::size_t column, std::string message, std::string excerpt) {
+    list_.push_back({"", std::move(message), line, column, std::move(excerpt)});
+  }
   bool empty() const { return list_.empty(); }
   std::size_t size() const { return list_.size(); }
   const std::vector<Error>& list() const { return list_; }
-  // One line per error: `file: path: message` (`file: message` at the root).
+  // One line per error: `file: path: message` (`file: message` at the root),
+  // or `file:line:column: message` followed by its excerpt.
   std::string format(std::string_view file) const;
+
+  // The source map of the text being checked, so that messages quote values
+  // as they were written; null when the value was not read from text.
+  const SourceMap* source() const { return source_; }
+  void set_source(const SourceMap* source) { source_ = source; }
 
  private:
   std::vector<Error> list_;
+  const SourceMap* source_ = nullptr;
 };
 
 // A number as a person writes it: 3, 0.25, 9007199254740991, 1e-09.
@@ -273,7 +292,8 @@ std::string type_summary(const Node& node);
 // syntax of error messages (`components[2].workers`); an array of named
 // objects may also be indexed by name (`components.web.workers`). The value is
 // read as JSON, or taken as a string when it is not JSON. Returns an error
-// message, or empty on success.
-std::string apply_override(Json& scenario, std::string_view assignment);
+// message, or empty on success. With `source`, the source map of the scenario,
+// the new value's numbers are known there as written in the assignment.
+std::string apply_override(Json& scenario, std::string_view assignment, SourceMap* source = nullptr);
 
 }  // namespace archsim::spec

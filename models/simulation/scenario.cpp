@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "models/format/json_text.h"
 #include "models/runtime/network.h"
 #include "models/simulation/catalog.h"
 #include "models/types/traffic/workload.h"
@@ -338,24 +339,6 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
   }
 }
 
-// The deepest nesting of arrays and objects in JSON text, without parsing it.
-int nesting_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
-  }
-  return deepest;
-}
-
 }  // namespace
 
 std::optional<Scenario> validate_scenario(const Json& input, spec::Errors& errors) {
@@ -372,30 +355,19 @@ std::optional<Scenario> validate_scenario(const Json& input, spec::Errors& error
 
 std::optional<Scenario> load_scenario(std::string_view text, const std::vector<std::string>& overrides,
                                       spec::Errors& errors) {
-  if (text.size() > kMaxScenarioBytes) {
-    errors.add(spec::Path(), "is larger than " + std::to_string(kMaxScenarioBytes) + " bytes, the limit for a scenario");
-    return std::nullopt;
-  }
-  if (nesting_depth(text) > kMaxNesting) {
-    errors.add(spec::Path(), "nests arrays and objects more than " + std::to_string(kMaxNesting) + " deep");
-    return std::nullopt;
-  }
-  Json input;
-  try {
-    input = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    std::string message = e.what();
-    const auto bracket = message.find("] ");
-    if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) message = message.substr(bracket + 2);
-    errors.add(spec::Path(), "not valid JSON: " + message);
-    return std::nullopt;
-  }
+  spec::SourceMap source;
+  auto input = spec::read_json_text(text, errors, &source, {kMaxScenarioBytes, kMaxNesting});
+  if (!input) return std::nullopt;
   for (const auto& assignment : overrides) {
-    const std::string problem = spec::apply_override(input, assignment);
+    const std::string problem = spec::apply_override(*input, assignment, &source);
     if (!problem.empty()) errors.add("--set " + assignment, problem);
   }
   if (!errors.empty()) return std::nullopt;
-  return validate_scenario(input, errors);
+  // Messages quote numbers as written; the map lives only in this call.
+  errors.set_source(&source);
+  auto scenario = validate_scenario(*input, errors);
+  errors.set_source(nullptr);
+  return scenario;
 }
 
 }  // namespace archsim::models

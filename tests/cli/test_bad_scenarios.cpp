@@ -5,6 +5,7 @@
 // failed test.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "cli/commands.h"
@@ -264,17 +265,108 @@ TEST_CASE("an operation listed twice in a workload is refused") {
   CHECK(r.outcome.err == only(r, "workloads[0].operations[1].name: operation \"read\" is listed twice"));
 }
 
-TEST_CASE("invalid JSON is refused with the line and column of the problem") {
+TEST_CASE("invalid JSON is refused with the line and column of the problem, the line, and a caret under the column") {
   const auto r = refuse_text("{\n  \"name\": \"x\",\n  \"seed\": 1,,\n}\n");
-  CHECK(r.outcome.err == only(r, "not valid JSON: parse error at line 3, column 13: syntax error while parsing "
-                                 "object key - unexpected ','; expected string literal"));
+  CHECK(r.outcome.err == r.file + ":3:13: expected a key in double quotes after ',', got ','\n"
+                                  "  \"seed\": 1,,\n"
+                                  "            ^\n" +
+                             kOneProblem);
+
+  // A missing comma between two members, as one is most often forgotten.
+  Json s = small_scenario();
+  std::string text = s.dump(2);
+  const std::string member = "\"workers\": 16,";
+  text.replace(text.find(member), member.size(), "\"workers\": 16 \"queue_capacity\": 10,");
+  const auto line = static_cast<long>(std::count(text.begin(), text.begin() + static_cast<long>(text.find("\"workers\": 16")), '\n')) + 1;
+  const auto t = refuse_text(text);
+  CHECK(t.outcome.err == t.file + ":" + std::to_string(line) + ":21: expected ',' or '}' after an object member, got '\"'\n" +
+                             "      \"workers\": 16 \"queue_capacity\": 10,\n" + std::string(20, ' ') + "^\n" +
+                             kOneProblem);
 }
 
 TEST_CASE("an empty file is refused as invalid JSON, not run") {
   const auto r = refuse_text("");
-  CHECK(r.outcome.err.rfind(r.file + ": not valid JSON: parse error at line 1, column 1: ", 0) == 0);
-  CHECK(r.outcome.err.find("unexpected end of input") != std::string::npos);
-  CHECK(count_lines(r.outcome.err) == 2);
+  CHECK(r.outcome.err == r.file + ":1:1: expected a value, got end of input\n\n^\n" + kOneProblem);
+}
+
+TEST_CASE("a number too large for a double is refused with its path, not a crash") {
+  Json s = small_scenario();
+  std::string text = s.dump(2);
+  const std::string member = "\"duration_s\": 5";
+  text.replace(text.find(member), member.size(), "\"duration_s\": 1e999");
+  const auto r = refuse_text(text);
+  CHECK(r.outcome.err == only(r, "duration_s: 1e999 is beyond the range of a number (about ±1.8e308)"));
+  TempDir dir("bad-scenarios");
+  const Outcome v = run({"validate", dir.write("shop.json", text)});
+  CHECK(v.code == archsim::cli::kExitInvalidScenario);
+  CHECK(v.err == dir.file("shop.json") + ": duration_s: 1e999 is beyond the range of a number (about ±1.8e308)\n" +
+                     kOneProblem);
+}
+
+// Each repetition is reported where the key appears again, in file order.
+TEST_CASE("a key that appears twice is refused, naming both lines; the last one does not quietly win") {
+  const auto r = refuse_text(
+      "{\n"
+      "  \"duration_s\": 5,\n"
+      "  \"workloads\": [{\"name\": \"users\", \"target\": \"web\", \"arrival\": {\"type\": \"poisson\", \"rate_qps\": 10}}],\n"
+      "  \"components\": [\n"
+      "    {\n"
+      "      \"type\": \"service\",\n"
+      "      \"name\": \"web\",\n"
+      "      \"workers\": 4,\n"
+      "      \"service_time\": {\"type\": \"constant\", \"value_ms\": 1},\n"
+      "      \"workers\": 1\n"
+      "    }\n"
+      "  ],\n"
+      "  \"duration_s\": 10\n"
+      "}\n");
+  CHECK(r.outcome.err ==
+        r.file + ": components[0]: key \"workers\" appears twice, at lines 8 and 10; each key may appear once\n" +
+            r.file + ": key \"duration_s\" appears twice, at lines 2 and 13; each key may appear once\n"
+                     "2 problems; nothing was run\n");
+}
+
+TEST_CASE("numbers in messages appear as they were written, and what was found is said once") {
+  const auto with = [](const std::string& key, const std::string& written) {
+    std::string text = small_scenario().dump(2);
+    const std::string member = "\"" + key + "\": ";
+    const auto at = text.find(member) + member.size();
+    text.replace(at, text.find_first_of(",\n", at) - at, written);
+    return text;
+  };
+  auto r = refuse_text(with("duration_s", "1e-400"));
+  CHECK(r.outcome.err == only(r, "duration_s: must be a number greater than 0, got 1e-400"));
+  r = refuse_text(with("duration_s", "18446744073709551616"));
+  CHECK(r.outcome.err == only(r, "duration_s: must be a number of at most 31536000, got 18446744073709551616"));
+  r = refuse_text(with("seed", "18446744073709551615"));
+  CHECK(r.outcome.err == only(r, "seed: must be an integer of at most 9007199254740991, got 18446744073709551615"));
+  r = refuse_text(with("workers", "2.50"));
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer, got 2.50"));
+  r = refuse_text(with("workers", "-4e0"));
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer of at least 1, got -4e0"));
+  r = refuse_text(with("workers", "null"));
+  CHECK(r.outcome.err == only(r, "components[0].workers: must be an integer, got null"));
+  r = refuse_text(with("duration_s", "true"));
+  CHECK(r.outcome.err == only(r, "duration_s: must be a number, got true"));
+  r = refuse_text(with("name", "0.10"));
+  CHECK(r.outcome.err == only(r, "name: must be a string, got a number 0.10"));
+}
+
+TEST_CASE("a --set value's numbers appear as written in the assignment") {
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", small_scenario().dump());
+  Outcome o = run({"run", file, "--set", "duration_s=1e-400"});
+  CHECK(o.code == archsim::cli::kExitInvalidScenario);
+  CHECK(o.err == file + ": duration_s: must be a number greater than 0, got 1e-400\n" + kOneProblem);
+  o = run({"validate", file, "--set", "components.web.workers=0.5e0", "--set", "components[1].workers=8.0"});
+  CHECK(o.err == file + ": components[0].workers: must be an integer, got 0.5e0\n" + kOneProblem);
+  o = run({"validate", file, "--set", "components.web.service_time={\"type\": \"constant\", \"value_ms\": -1.0e-3}"});
+  CHECK(o.err == file + ": components[0].service_time.value_ms: must be a number of at least 0, got -1.0e-3\n" +
+                     kOneProblem);
+  o = run({"validate", file, "--set", "duration_s=1e999"});
+  CHECK(o.code == archsim::cli::kExitInvalidScenario);
+  CHECK(o.err == file + ": --set duration_s=1e999: 1e999 is beyond the range of a number (about ±1.8e308)\n" +
+                     kOneProblem);
 }
 
 TEST_CASE("a scenario that is not a JSON object is refused") {
