@@ -7,6 +7,8 @@
 #include <numbers>
 #include <sstream>
 
+#include "sim/elementary.h"
+
 namespace archsim::sim {
 namespace {
 
@@ -15,7 +17,7 @@ double standard_normal(Rng& rng) {
   // depends only on the stream's position).
   const double u1 = rng.uniform_open0();
   const double u2 = rng.uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  return std::sqrt(-2.0 * elementary::log(u1)) * elementary::cos(2.0 * std::numbers::pi * u2);
 }
 
 // The ziggurat's tables, built once from the layer boundaries x_i of the
@@ -30,18 +32,18 @@ struct ZigguratTables {
   ZigguratTables() {
     constexpr double m = 9007199254740992.0;  // 2^53
     double d = kR, t = kR;
-    const double q = kV / std::exp(-d);
+    const double q = kV / elementary::exp(-d);
     k[0] = static_cast<std::uint64_t>((d / q) * m);
     k[1] = 0;
     w[0] = q / m;
     w[255] = d / m;
     f[0] = 1.0;
-    f[255] = std::exp(-d);
+    f[255] = elementary::exp(-d);
     for (int i = 254; i >= 1; --i) {
-      d = -std::log(kV / d + std::exp(-d));
+      d = -elementary::log(kV / d + elementary::exp(-d));
       k[i + 1] = static_cast<std::uint64_t>((d / t) * m);
       t = d;
-      f[i] = std::exp(-d);
+      f[i] = elementary::exp(-d);
       w[i] = d / m;
     }
   }
@@ -64,9 +66,9 @@ double standard_exponential(Rng& rng) {
     const unsigned i = static_cast<unsigned>(u & 0xFF);
     const std::uint64_t j = u >> 11;
     if (j < z.k[i]) return static_cast<double>(j) * z.w[i];  // inside the layer's rectangle
-    if (i == 0) return ZigguratTables::kR - std::log(rng.uniform_open0());  // the tail beyond x_1
+    if (i == 0) return ZigguratTables::kR - elementary::log(rng.uniform_open0());  // the tail beyond x_1
     const double x = static_cast<double>(j) * z.w[i];  // the wedge: accept under the density
-    if (z.f[i] + rng.uniform() * (z.f[i - 1] - z.f[i]) < std::exp(-x)) return x;
+    if (z.f[i] + rng.uniform() * (z.f[i - 1] - z.f[i]) < elementary::exp(-x)) return x;
   }
 }
 
@@ -116,7 +118,7 @@ Distribution Distribution::lognormal(double mu, double sigma) {
   return d;
 }
 
-double Distribution::lognormal_max_p99_ratio() { return std::exp(kNormalZ99 * kNormalZ99 / 2); }
+double Distribution::lognormal_max_p99_ratio() { return elementary::exp(kNormalZ99 * kNormalZ99 / 2); }
 
 Distribution Distribution::lognormal_mean_p99(double mean, double p99) {
   // mean = exp(mu + sigma^2 / 2) and p99 = exp(mu + z sigma), so
@@ -126,15 +128,15 @@ Distribution Distribution::lognormal_mean_p99(double mean, double p99) {
   // far below the mean and the rest in an extreme tail).
   assert(mean > 0 && p99 > mean && p99 / mean <= lognormal_max_p99_ratio() * (1 + 1e-12));
   const double z = kNormalZ99;
-  const double disc = std::max(0.0, z * z - 2 * std::log(p99 / mean));
+  const double disc = std::max(0.0, z * z - 2 * elementary::log(p99 / mean));
   const double sigma = z - std::sqrt(disc);
-  return lognormal(std::log(mean) - sigma * sigma / 2, sigma);
+  return lognormal(elementary::log(mean) - sigma * sigma / 2, sigma);
 }
 
 Distribution Distribution::lognormal_mean_cv(double mean, double cv) {
   assert(mean > 0 && cv >= 0);
-  const double sigma2 = std::log1p(cv * cv);
-  return lognormal(std::log(mean) - sigma2 / 2, std::sqrt(sigma2));
+  const double sigma2 = elementary::log1p(cv * cv);
+  return lognormal(elementary::log(mean) - sigma2 / 2, std::sqrt(sigma2));
 }
 
 Distribution Distribution::pareto(double scale, double shape) {
@@ -182,11 +184,11 @@ double Distribution::sample(Rng& rng) const {
         if (x >= c_) return x;
       }
     case Kind::Lognormal:
-      return std::exp(a_ + b_ * standard_normal(rng));
+      return elementary::exp(a_ + b_ * standard_normal(rng));
     case Kind::Pareto:
-      return a_ * std::pow(rng.uniform_open0(), -1.0 / b_);
+      return a_ * elementary::pow(rng.uniform_open0(), -1.0 / b_);
     case Kind::Weibull:
-      return a_ * std::pow(-std::log(rng.uniform_open0()), 1.0 / b_);
+      return a_ * elementary::pow(-elementary::log(rng.uniform_open0()), 1.0 / b_);
     case Kind::Empirical: {
       const double u = rng.uniform();
       // First point with fraction > u; u < 1 so it exists.

@@ -98,7 +98,7 @@ class DaryEventQueue {
   void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
     assert(channel >= 0 && channel < lane_count_);
     assert(seq_ < (std::uint64_t{1} << 56));
-    push_lane(channel, Key{now_ + lane_delay_[channel],
+    push_lane(channel, Key{Time::saturating_add(now_, lane_delay_[channel]),
                            (static_cast<std::uint64_t>(lane_phase_[channel]) << 56) | seq_++, target, data, kind,
                            kNoSlot});
     ++live_;
