@@ -7,6 +7,7 @@
 #define CXXOPTS_NO_REGEX true
 #include <cxxopts.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -35,11 +36,11 @@ const char* kUsage =
     "usage: archsim COMMAND [OPTIONS]\n"
     "\n"
     "commands:\n"
-    "  run FILE        run a scenario and report (FILE may be - for standard input)\n"
-    "  validate FILE   check a scenario and list every problem in it\n"
-    "  describe [WHAT] the parameters of a component type, of workload, distribution,\n"
-    "                  or scenario; without WHAT, the list of component types\n"
-    "  schema          print the JSON Schema of scenario files\n"
+    "  run FILE          run a scenario and report (FILE may be - for standard input)\n"
+    "  validate FILE...  check scenarios and list every problem in each\n"
+    "  describe [WHAT]   the parameters of a component type, of workload, distribution,\n"
+    "                    or scenario; without WHAT, the list of component types\n"
+    "  schema            print the JSON Schema of scenario files\n"
     "\n"
     "options: --help (also after a command), --version\n";
 
@@ -246,10 +247,11 @@ const Command& run_command_line() {
 const Command& validate_command_line() {
   static const Command command{
       "validate",
-      "Check a scenario and list every problem in it",
-      "FILE",
-      {{"set", "PATH=VALUE", kSetExpected, "Override a scenario field before checking (repeatable)", true},
-       {"print", "", "", "Print the scenario completed with every default"}}};
+      "Check scenarios and list every problem in each",
+      "FILE...",
+      {{"set", "PATH=VALUE", kSetExpected, "Override a scenario field of every FILE before checking (repeatable)",
+        true},
+       {"print", "", "", "Print the scenario completed with every default (one FILE only)"}}};
   return command;
 }
 
@@ -379,6 +381,8 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   return kExitOk;
 }
 
+// Each FILE is checked alone, with the same --set overrides; the exit code is
+// the worst of theirs (2 if a file cannot be read, else 1 if one is invalid).
 int command_validate(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
   const Command& command = validate_command_line();
   const Parsed parsed = parse(command, args);
@@ -386,13 +390,33 @@ int command_validate(const std::vector<std::string>& args, std::istream& input, 
     out << help_of(command);
     return kExitOk;
   }
-  const std::string path = scenario_file(parsed);
+  const std::vector<std::string>& files = parsed.arguments;
+  if (files.empty()) throw Usage{"missing the scenario FILE"};
+  if (std::count(files.begin(), files.end(), "-") > 1)
+    throw Usage{"- (standard input) is named more than once; it can be read only once"};
+  if (parsed.has("print") && files.size() > 1)
+    throw Usage{"--print: expected one FILE, got " + std::to_string(files.size()) +
+                "; the completed scenario is one JSON document, so print one file at a time"};
+  const std::vector<std::string> overrides = parsed.values("set");
   int code = kExitOk;
-  auto scenario = load(path, parsed.values("set"), input, err, code);
-  if (!scenario) return code;
-  if (parsed.has("print")) out << scenario->config.dump(2) << "\n";
-  else out << (path == "-" ? "<stdin>" : path) << ": valid\n";
-  return kExitOk;
+  std::vector<std::string> failed;
+  for (const auto& path : files) {
+    const std::string shown = path == "-" ? "<stdin>" : path;
+    int file_code = kExitOk;
+    const auto scenario = load(path, overrides, input, err, file_code);
+    if (!scenario) {
+      failed.push_back(shown);
+      code = std::max(code, file_code);
+    } else if (parsed.has("print")) {
+      out << scenario->config.dump(2) << "\n";
+    } else {
+      out << shown << ": valid\n";
+    }
+  }
+  if (files.size() > 1 && !failed.empty())
+    err << failed.size() << " of " << files.size() << " files " << (failed.size() == 1 ? "has" : "have")
+        << " problems: " << joined(failed) << "\n";
+  return code;
 }
 
 int command_describe(const std::vector<std::string>& args, std::ostream& out) {

@@ -336,7 +336,7 @@ TEST_CASE("--help works for the program and for each subcommand, and lists the o
 
   const Outcome validate_help = run({"validate", "-h"});
   CHECK(validate_help.code == 0);
-  CHECK(contains(validate_help.out, "\n  archsim validate [OPTIONS] FILE\n"));
+  CHECK(contains(validate_help.out, "\n  archsim validate [OPTIONS] FILE...\n"));
   for (const char* option : {"--set", "--print", "--help"}) CHECK(contains(validate_help.out, option));
 
   const Outcome describe_help = run({"describe", "--help"});
