@@ -314,6 +314,10 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   }
   const std::string path = scenario_file(parsed);
   const std::vector<std::string> overrides = parsed.values("set");
+  if (parsed.has("csv") && parsed.value("csv") == "-")
+    throw Usage{"--csv: expected a directory, got \"-\"; the CSV output is three files (timeseries.csv, "
+                "components.csv, operations.csv), so it cannot go to standard output: give a directory such as "
+                "--csv out, or use --json - for the results on standard output"};
 
   models::RunOptions run_options;
   if (parsed.has("seed")) run_options.seed = parse_seed(parsed.value("seed"));

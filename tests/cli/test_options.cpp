@@ -4,6 +4,7 @@
 // ends with the line pointing to the command's help.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -124,4 +125,14 @@ TEST_CASE("arguments beyond those a command takes are refused, not ignored") {
       {{"describe", "service", "workload"}, "expected at most one WHAT, got 2: service, workload"},
       {{"schema", "extra"}, "takes no arguments, got \"extra\""},
   });
+}
+
+TEST_CASE("run --csv - is refused before the run: the CSV output is three files, not one stream") {
+  TempDir dir("options");
+  const auto file = dir.write("small.json", small_scenario().dump());
+  check_cases({{{"run", file, "--csv", "-"},
+                "--csv: expected a directory, got \"-\"; the CSV output is three files (timeseries.csv, "
+                "components.csv, operations.csv), so it cannot go to standard output: give a directory such as "
+                "--csv out, or use --json - for the results on standard output"}});
+  CHECK(!std::filesystem::exists("-"));
 }
