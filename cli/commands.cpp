@@ -307,6 +307,26 @@ std::string scenario_file(const Parsed& parsed) {
   return parsed.arguments.front();
 }
 
+// The arguments of run that shape its results, in a fixed order: the scenario
+// FILE as named, --seed, --duration, and each --set in the order given (a
+// later one may change what an earlier one set). Recorded in the results, so
+// that two results files can be told apart and `archsim run` with them
+// repeats the run. Where the results go (--json, --csv, --quiet) is left
+// out, so the same run written to two places gives identical bytes.
+std::vector<std::string> shaping_arguments(const Parsed& parsed, const std::string& path) {
+  std::vector<std::string> arguments = {path};
+  for (const char* option : {"seed", "duration"})
+    if (parsed.has(option)) {
+      arguments.push_back(std::string("--") + option);
+      arguments.push_back(parsed.value(option));
+    }
+  for (const auto& assignment : parsed.values("set")) {
+    arguments.push_back("--set");
+    arguments.push_back(assignment);
+  }
+  return arguments;
+}
+
 int command_run(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
   const Command& command = run_command_line();
   const Parsed parsed = parse(command, args);
@@ -349,7 +369,9 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   models::Simulation simulation(*scenario, run_options);
   simulation.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const Json results = simulation.results();
+  Json results = simulation.results();
+  results["run"]["arguments"] = shaping_arguments(parsed, path);
+  results["run"]["overrides"] = overrides;
 
   if (!json_path.empty()) {
     if (json_path == "-") {
