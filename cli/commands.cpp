@@ -10,13 +10,17 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <filesystem>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <optional>
 #include <sstream>
+
+#include <signal.h>
 
 #include "cli/report.h"
 #include "models/simulation/registry.h"
@@ -298,6 +302,81 @@ std::optional<models::Scenario> load(const std::string& path, const std::vector<
   return scenario;
 }
 
+// Set by the SIGINT handler, read between slices of a run. A handler may do
+// no more than set a flag of this type.
+volatile std::sig_atomic_t interrupt_requested = 0;
+
+extern "C" void on_interrupt(int) { interrupt_requested = 1; }
+
+// Catches SIGINT for the length of a run. SA_RESETHAND puts the default
+// action back as the first one is delivered, so a second Ctrl-C ends the
+// process at once; the action found before is restored afterwards. A process
+// started with SIGINT ignored (in the background of a script) keeps ignoring it.
+class InterruptGuard {
+ public:
+  explicit InterruptGuard(bool enabled) {
+    interrupt_requested = 0;
+    if (!enabled || ::sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    installed_ = ::sigaction(SIGINT, &action, nullptr) == 0;
+  }
+  ~InterruptGuard() {
+    if (installed_) ::sigaction(SIGINT, &previous_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+  bool requested() const { return interrupt_requested != 0; }
+
+ private:
+  struct sigaction previous_ {};
+  bool installed_ = false;
+};
+
+// One line on standard error, redrawn in place with \r as a run goes: the
+// simulated time reached, the share of the run done and the speed. It reads
+// the wall clock, which nothing else but the speed note on standard error
+// sees; the results are the same with it or without.
+class ProgressLine {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ProgressLine(std::ostream& err, bool enabled, std::chrono::milliseconds interval)
+      : err_(err), enabled_(enabled), interval_(interval), started_(Clock::now()), drawn_at_(started_) {}
+
+  void update(sim::Time now, sim::Time end, std::uint64_t events) {
+    if (!enabled_) return;
+    const auto wall = Clock::now();
+    if (wall - drawn_at_ < interval_) return;
+    drawn_at_ = wall;
+    const double seconds = std::chrono::duration<double>(wall - started_).count();
+    char line[160];
+    std::snprintf(line, sizeof line, "archsim: simulated %.1f s of %.1f s (%.0f%%), %.1f M events/s", now.to_s(),
+                  end.to_s(), end.ns > 0 ? 100.0 * static_cast<double>(now.ns) / static_cast<double>(end.ns) : 100.0,
+                  seconds > 0 ? static_cast<double>(events) / seconds / 1e6 : 0.0);
+    const std::string text = line;
+    // Spaces cover what is left of a longer line drawn before.
+    err_ << "\r" << text << std::string(width_ > text.size() ? width_ - text.size() : 0, ' ') << std::flush;
+    width_ = std::max(width_, text.size());
+  }
+
+  // Leaves the cursor at the start of an empty line, as if nothing was drawn.
+  void erase() {
+    if (width_ == 0) return;
+    err_ << "\r" << std::string(width_, ' ') << "\r" << std::flush;
+    width_ = 0;
+  }
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  std::chrono::milliseconds interval_;
+  Clock::time_point started_, drawn_at_;
+  std::size_t width_ = 0;  // characters on the line now
+};
+
 // The one scenario FILE of run.
 std::string scenario_file(const Parsed& parsed) {
   if (parsed.arguments.empty()) throw Usage{"missing the scenario FILE"};
@@ -327,7 +406,8 @@ std::vector<std::string> shaping_arguments(const Parsed& parsed, const std::stri
   return arguments;
 }
 
-int command_run(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
+int command_run(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
+                const Console& console) {
   const Command& command = run_command_line();
   const Parsed parsed = parse(command, args);
   if (parsed.has("help")) {
@@ -367,7 +447,17 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
   const auto started = std::chrono::steady_clock::now();
   models::Simulation simulation(*scenario, run_options);
-  simulation.run();
+  if (console.progress || console.interrupt) {
+    const InterruptGuard interrupts(console.interrupt);
+    ProgressLine line(err, console.progress, console.progress_interval);
+    simulation.run([&](sim::Time now, sim::Time end) {
+      line.update(now, end, simulation.events());
+      return !interrupts.requested();
+    });
+    line.erase();
+  } else {
+    simulation.run();
+  }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   Json results = simulation.results();
   results["run"]["arguments"] = shaping_arguments(parsed, path);
@@ -517,7 +607,8 @@ int command_schema(const std::vector<std::string>& args, std::ostream& out) {
 
 }  // namespace
 
-int run_command(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
+int run_command(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
+                const Console& console) {
   const std::string command = args.empty() ? "" : args[0];
   const bool known = command == "run" || command == "validate" || command == "describe" || command == "schema";
   try {
@@ -529,7 +620,7 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
       (command.empty() ? err : out) << kUsage;
       return command.empty() ? kExitUsage : kExitOk;
     }
-    if (command == "run") return command_run(args, input, out, err);
+    if (command == "run") return command_run(args, input, out, err, console);
     if (command == "validate") return command_validate(args, input, out, err);
     if (command == "describe") return command_describe(args, out);
     if (command == "schema") return command_schema(args, out);
