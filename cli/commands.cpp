@@ -146,7 +146,10 @@ void check_options(const Command& command, const std::vector<std::string>& args)
     if (arg[1] != '-') throw Usage{"unknown option " + arg};
     const std::size_t equals = arg.find('=');
     const std::string name = arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
-    if (name == "help") continue;
+    if (name == "help") {
+      if (equals != std::string::npos) throw Usage{value_problem(name, "no value", quote(arg.substr(equals + 1)))};
+      continue;
+    }
     std::size_t index = 0;
     while (index < command.options.size() && command.options[index].name != name) ++index;
     if (index == command.options.size()) {
@@ -244,7 +247,7 @@ const Command& run_command_line() {
        {"json", "FILE", "a file name, or - for standard output",
         "Write the full results as JSON to FILE (- for standard output)"},
        {"csv", "DIR", "a directory", "Write timeseries.csv, components.csv and operations.csv into DIR"},
-       {"quiet", "", "", "Print no report"}}};
+       {"quiet", "", "", "Print no report, no progress and no run summary"}}};
   return command;
 }
 
@@ -449,7 +452,7 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   models::Simulation simulation(*scenario, run_options);
   if (console.progress || console.interrupt) {
     const InterruptGuard interrupts(console.interrupt);
-    ProgressLine line(err, console.progress, console.progress_interval);
+    ProgressLine line(err, console.progress && !quiet, console.progress_interval);
     simulation.run([&](sim::Time now, sim::Time end) {
       line.update(now, end, simulation.events());
       return !interrupts.requested();

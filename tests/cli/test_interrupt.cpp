@@ -179,8 +179,14 @@ TEST_CASE("the progress line is drawn in place and erased before the report; the
   REQUIRE(archsim::cli::run_command(to_json, in, json_out, json_err, console) == 0);
   CHECK(json_out.str() == run(to_json).out);
 
-  // Without a terminal, nothing of it.
+  // Without a terminal, nothing of it; nor with --quiet.
   CHECK(!contains(run(args).err, "\r"));
+  std::vector<std::string> quiet = args;
+  quiet.push_back("--quiet");
+  std::ostringstream quiet_out, quiet_err;
+  REQUIRE(archsim::cli::run_command(quiet, in, quiet_out, quiet_err, console) == 0);
+  CHECK(quiet_out.str().empty());
+  CHECK(quiet_err.str().empty());
 }
 
 TEST_CASE("a run leaves the SIGINT action as it found it, and keeps an ignored SIGINT ignored") {

@@ -81,6 +81,7 @@ TEST_CASE("an option's value that cannot be read says what was expected and what
       {{"run", file, "--quiet=yes"}, "--quiet: expected no value, got \"yes\""},
       {{"validate", file, "--print=1"}, "--print: expected no value, got \"1\""},
       {{"describe", "--markdown=yes"}, "--markdown: expected no value, got \"yes\""},
+      {{"schema", "--help=1"}, "--help: expected no value, got \"1\""},
       {{"run", file, "--json="}, "--json: expected a file name, or - for standard output, got \"\""},
       {{"run", file, "--csv", ""}, "--csv: expected a directory, got \"\""},
   });
