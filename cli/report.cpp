@@ -1,10 +1,13 @@
 #include "cli/report.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace archsim::cli {
@@ -81,6 +84,18 @@ std::string csv_cell(const Json& v) {
   return v.dump();
 }
 
+// A word as a POSIX shell reads it back: bare when it holds only characters
+// the shell leaves alone, else in single quotes.
+std::string shell_word(const std::string& word) {
+  const bool bare = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-./=:,+@%^").find(c) != std::string_view::npos;
+  });
+  if (bare) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace
 
 CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
@@ -137,6 +152,11 @@ std::string format_report(const Json& r) {
   const Json& run = r["run"];
   out << "archsim " << r["archsim_version"].get<std::string>() << " · scenario \"" << r["scenario"].get<std::string>()
       << "\" · seed " << r["seed"].get<std::uint64_t>() << "\n";
+  if (run.contains("arguments")) {
+    out << "command: archsim run";
+    for (const auto& argument : run["arguments"]) out << " " << shell_word(argument.get<std::string>());
+    out << "\n";
+  }
   out << "simulated " << sig(run["simulated_s"].get<double>()) << " s";
   if (r["warmup_s"].get<double>() > 0) out << " (first " << sig(r["warmup_s"].get<double>()) << " s of warm-up not counted)";
   out << ", " << grouped(run["events"].get<std::uint64_t>()) << " events\n";

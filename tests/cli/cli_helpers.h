@@ -53,6 +53,14 @@ inline std::size_t count_lines(const std::string& text) {
   return n;
 }
 
+// The results without the record of how the run was asked for (run.arguments
+// and run.overrides), to compare runs asked for in different words.
+inline spec::Json without_arguments(spec::Json results) {
+  results["run"].erase("arguments");
+  results["run"].erase("overrides");
+  return results;
+}
+
 // A directory of its own under the system's temporary directory, removed
 // with everything in it when the test ends. The process id keeps parallel
 // test runs apart.

@@ -58,9 +58,12 @@ TEST_CASE("--set by name is the same as --set by index") {
   const Json by_name = run_json(file, {"--set", "components.web.workers=4"});
   const Json by_quoted_name = run_json(file, {"--set", "components[\"web\"].workers=4"});
   CHECK(by_index["components"]["web"]["workers"] == 4);
-  CHECK(by_name.dump() == by_index.dump());
-  CHECK(by_quoted_name.dump() == by_index.dump());
-  CHECK(by_name.dump() != run_json(file).dump());
+  CHECK(without_arguments(by_name).dump() == without_arguments(by_index).dump());
+  CHECK(without_arguments(by_quoted_name).dump() == without_arguments(by_index).dump());
+  CHECK(without_arguments(by_name).dump() != without_arguments(run_json(file)).dump());
+  // The results still record which words asked for them.
+  CHECK(by_name["run"]["overrides"] == Json::array({"components.web.workers=4"}));
+  CHECK(by_index["run"]["overrides"] == Json::array({"components[0].workers=4"}));
 }
 
 TEST_CASE("--set values are read as JSON: numbers, objects and arrays keep their type") {
