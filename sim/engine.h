@@ -63,7 +63,6 @@ class Engine {
 
   std::uint64_t events_processed() const { return processed_; }
   std::size_t pending() const { return queue_.size(); }
-  void reserve(std::size_t n) { queue_.reserve(n); }
 
  private:
   EventQueue queue_;

@@ -175,11 +175,6 @@ class DaryEventQueue {
   std::size_t size() const { return live_; }
   bool empty() const { return live_ == 0; }
   std::uint64_t scheduled() const { return seq_; }
-  void reserve(std::size_t n) {
-    heap_.reserve(n);
-    slots_.reserve(n);
-    free_.reserve(n);
-  }
 
  private:
   static constexpr std::uint32_t kNoSlot = 0xFFFFFFFFu;
