@@ -63,4 +63,13 @@ struct ComponentType {
   }
 };
 
+// The factory of a type whose constructor takes its typed configuration:
+// `t.make = factory<Cache, CacheConfig>(cache_spec);`.
+template <class Type, class Config>
+auto factory(spec::NodeRef (*declaration)()) {
+  return [declaration](const spec::Json& config, Context& context) -> std::unique_ptr<Component> {
+    return std::make_unique<Type>(spec::read<Config>(config, *declaration()), context);
+  };
+}
+
 }  // namespace archsim::models

@@ -112,9 +112,7 @@ ComponentType service_type() {
     errors.add(path / "service_time", "is never used: every operation that reaches this service has its own handler; "
                                       "remove it, or remove the handler it should stand for");
   };
-  t.make = [](const Json& config, Context& context) -> std::unique_ptr<Component> {
-    return std::make_unique<Service>(read_config(config), context);
-  };
+  t.make = factory<Service, ServiceConfig>(service_spec);
   return t;
 }
 

@@ -69,9 +69,7 @@ ComponentType load_balancer_type() {
       errors.add(path / "weights", "has " + std::to_string(config["weights"].size()) + " weights but backend \"" + backend +
                                        "\" has " + std::to_string(replicas) + " replicas");
   };
-  t.make = [](const Json& config, Context& context) -> std::unique_ptr<Component> {
-    return std::make_unique<LoadBalancer>(spec::read<LoadBalancerConfig>(config, *load_balancer_spec()), context);
-  };
+  t.make = factory<LoadBalancer, LoadBalancerConfig>(load_balancer_spec);
   return t;
 }
 
