@@ -1,6 +1,5 @@
 #include "models/runtime/component.h"
 
-#include "models/runtime/dependency.h"
 
 #include <cassert>
 #include <cmath>
@@ -52,23 +51,6 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
   }
 }
 
-void Node::send(Request& request, Link& link) {
-  const auto data = reinterpret_cast<std::uint64_t>(&request);
-  if (link.request_channel >= 0)
-    context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
-  else
-    context_.engine.post_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
-}
-
-void Node::reply(Request& request) {
-  assert(request.link != nullptr && request.reply_to != nullptr);
-  const auto data = reinterpret_cast<std::uint64_t>(&request);
-  if (request.link->reply_channel >= 0)
-    context_.engine.post_on(request.link->reply_channel, request.reply_to, kDeliverReply, data);
-  else
-    context_.engine.post_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
-}
-
 Request& Node::new_request() {
   Request& request = context_.requests.acquire();
   // Every request takes memory until it ends; past the limit the run stops
@@ -78,28 +60,6 @@ Request& Node::new_request() {
     context_.engine.stop();
   }
   return request;
-}
-
-Request& Node::call(Dependency& dependency, Request& parent, std::int32_t instance) {
-  Request& call = new_request();
-  call.parent = &parent;
-  call.parent_generation = parent.generation;
-  call.created = now();
-  call.user_id = parent.user_id;
-  call.key = parent.key;
-  call.operation = dependency.operation(parent);
-  call.instance = instance;
-  dispatch(dependency, call);
-  return call;
-}
-
-void Node::dispatch(Dependency& dependency, Request& request) {
-  request.reply_to = this;
-  request.link = &dependency.link();
-  if (dependency.has_timeout())
-    request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
-                                                reinterpret_cast<std::uint64_t>(&request));
-  send(request, dependency.link());
 }
 
 WindowFigures window_figures(const Snapshot& a, const Snapshot& b) {

@@ -8,6 +8,7 @@
 // warm-up and the end of the run, or the ends of a reporting interval).
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ struct Context {
   sim::Time warmup_end{};
   sim::Time end{};
   std::size_t max_in_flight = 0;
+  // Whether a caller may stop waiting for a reply in this run (a timeout
+  // somewhere). Without it every reply is awaited, and departures skip the
+  // walk up the calls that would tell.
+  bool callers_may_give_up = false;
   bool over_in_flight = false;  // more requests alive than max_in_flight: the run stops
 
   explicit Context(std::uint64_t seed) : streams(seed) {}
@@ -52,6 +57,8 @@ class Node : public sim::EventTarget {
   virtual ~Node() = default;
 
   const std::string& name() const { return name_; }
+  // The run this node belongs to.
+  Context& context() const { return context_; }
 
   // A request has arrived here.
   virtual void on_request(Request& request) = 0;
@@ -91,6 +98,25 @@ class Node : public sim::EventTarget {
  private:
   std::uint64_t late_replies_ = 0;
 };
+
+// Sending and replying, inline: every hop passes through them.
+
+inline void Node::send(Request& request, Link& link) {
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  if (link.request_channel >= 0)
+    context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
+  else
+    context_.engine.post_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
+}
+
+inline void Node::reply(Request& request) {
+  assert(request.link != nullptr && request.reply_to != nullptr);
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  if (request.link->reply_channel >= 0)
+    context_.engine.post_on(request.link->reply_channel, request.reply_to, kDeliverReply, data);
+  else
+    context_.engine.post_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+}
 
 // Counters of one component (or one replica), cumulative from time zero.
 struct ComponentCounters {
@@ -144,11 +170,12 @@ class ComponentStats {
   Snapshot snapshot(sim::Time now) const;
   // An admitted request leaves (replied, forwarded or failed): count it and
   // its time here.
-  void depart(sim::Time now, const Request& request) {
+  // `check_awaited`: callers may have given up (Context::callers_may_give_up).
+  void depart(sim::Time now, const Request& request, bool check_awaited) {
     in_system.add(now, -1);
     ++counters.completed;
     if (request.failure) ++counters.failed;
-    if (!request.awaited()) ++counters.orphaned;
+    if (check_awaited && !request.awaited()) ++counters.orphaned;
     else if (!request.failure) ++counters.useful;
     const sim::Time stay = now - request.arrived;
     counters.residence_ns += stay.ns;

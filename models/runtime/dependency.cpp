@@ -20,6 +20,7 @@ void Dependency::connect(Node& owner, Wiring& wiring) {
   link_ = &wiring.link(owner, *target_);
   if (!config_.operation.empty()) operation_ = wiring.operation(config_.operation);
   if (config_.timeout_ms) {
+    owner.context().callers_may_give_up = true;
     timeout_ = sim::Time::from_ms(*config_.timeout_ms);
     timeout_failure_ = wiring.failure_cause("timeout");
   }

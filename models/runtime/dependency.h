@@ -16,14 +16,12 @@
 #include <string>
 
 #include "models/format/spec.h"
+#include "models/runtime/component.h"
 #include "models/runtime/request.h"
 #include "sim/time.h"
 
 namespace archsim::models {
 
-class Node;
-class Wiring;
-struct Link;
 
 struct DependencyConfig {
   std::string target;                // names another node
@@ -61,5 +59,30 @@ class Dependency {
   sim::Time timeout_{};
   Failure timeout_failure_{};
 };
+
+// Node's calls through a dependency, inline: every call passes through
+// them (declared in component.h).
+
+inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t instance) {
+  Request& call = new_request();
+  call.parent = &parent;
+  call.parent_generation = parent.generation;
+  call.created = now();
+  call.user_id = parent.user_id;
+  call.key = parent.key;
+  call.operation = dependency.operation(parent);
+  call.instance = instance;
+  dispatch(dependency, call);
+  return call;
+}
+
+inline void Node::dispatch(Dependency& dependency, Request& request) {
+  request.reply_to = this;
+  request.link = &dependency.link();
+  if (dependency.has_timeout())
+    request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
+                                                reinterpret_cast<std::uint64_t>(&request));
+  send(request, dependency.link());
+}
 
 }  // namespace archsim::models

@@ -30,6 +30,13 @@ MetricSet::Figure MetricSet::figure(Kind kind, std::string name, std::string uni
   return f;
 }
 
+double MetricSet::time_share_of(const Figure& f, const MetricSnapshot& a, const MetricSnapshot& b) {
+  const double capacity = f.capacity();
+  const auto span = (b.at - a.at).ns;
+  if (!(capacity > 0) || span <= 0) return capacity > 0 ? 0.0 : kNaN;
+  return static_cast<double>(delta(a, b, f.a)) / static_cast<double>(span) / capacity;
+}
+
 std::size_t MetricSet::add_counter(CounterSource source) {
   sources_.push_back(Source{source, nullptr});
   return sources_.size() - 1;
@@ -71,6 +78,15 @@ void MetricSet::share(std::string name, std::string meaning, sim::TimeWeighted* 
   Figure f = figure(Kind::Share, std::move(name), "fraction", std::move(meaning));
   f.a = add_level(level);
   f.level = level;
+  f.capacity = std::move(capacity);
+  f.series = series;
+  figures_.push_back(std::move(f));
+}
+
+void MetricSet::time_share(std::string name, std::string meaning, CounterSource sum_ns, std::function<double()> capacity,
+                           bool series) {
+  Figure f = figure(Kind::TimeShare, std::move(name), "fraction", std::move(meaning));
+  f.a = add_counter(sum_ns);
   f.capacity = std::move(capacity);
   f.series = series;
   figures_.push_back(std::move(f));
@@ -129,6 +145,9 @@ void MetricSet::summary(const MetricSnapshot& a, const MetricSnapshot& b, Json& 
         out[f.name] = nullable(capacity > 0 ? sim::window_mean(a.values[f.a], b.values[f.a], a.at, b.at) / capacity : kNaN);
         break;
       }
+      case Kind::TimeShare:
+        out[f.name] = nullable(time_share_of(f, a, b));
+        break;
       case Kind::Ratio: {
         const auto d = delta(a, b, f.b);
         out[f.name] = d > 0 ? static_cast<double>(delta(a, b, f.a)) / static_cast<double>(d) * f.scale : 0.0;
@@ -164,6 +183,7 @@ std::vector<SeriesColumn> MetricSet::series_columns() const {
         break;
       case Kind::Rate:
       case Kind::Share:
+      case Kind::TimeShare:
       case Kind::Ratio:
         if (f.series) columns.push_back({f.name, f.unit, SeriesColumn::Kind::Number});
         break;
@@ -198,6 +218,9 @@ void MetricSet::series_row(const MetricSnapshot& a, const MetricSnapshot& b, std
           const double capacity = f.capacity();
           row.push_back(capacity > 0 ? sim::window_mean(a.values[f.a], b.values[f.a], a.at, b.at) / capacity : kNaN);
         }
+        break;
+      case Kind::TimeShare:
+        if (f.series) row.push_back(time_share_of(f, a, b));
         break;
       case Kind::Ratio:
         if (f.series) {

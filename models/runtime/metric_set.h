@@ -67,6 +67,11 @@ class MetricSet {
   // capacity is 0.
   void share(std::string name, std::string meaning, sim::TimeWeighted* level, std::function<double()> capacity,
              bool series = true);
+  // A sum of durations (nanoseconds) in the window over the window's
+  // length and a capacity: the time-average number of things in some state,
+  // counted as each stay ends. Null where the capacity is 0.
+  void time_share(std::string name, std::string meaning, CounterSource sum_ns, std::function<double()> capacity,
+                  bool series = true);
   // The ratio of two counts in the window, times `scale`; 0 when the
   // denominator is 0.
   void ratio(std::string name, std::string unit, std::string meaning, CounterSource numerator,
@@ -103,7 +108,7 @@ class MetricSet {
   std::vector<Description> describe() const;
 
  private:
-  enum class Kind { Count, Rate, Level, Share, Ratio, Distribution, Extra };
+  enum class Kind { Count, Rate, Level, Share, TimeShare, Ratio, Distribution, Extra };
   struct Figure {
     Kind kind = Kind::Count;
     std::string name, unit, meaning;
@@ -119,6 +124,7 @@ class MetricSet {
     std::string series_name;
   };
   static Figure figure(Kind kind, std::string name, std::string unit, std::string meaning);
+  static double time_share_of(const Figure& f, const MetricSnapshot& a, const MetricSnapshot& b);
   std::size_t add_counter(CounterSource source);
   std::size_t add_level(sim::TimeWeighted* level);
 

@@ -12,60 +12,6 @@ WorkerPool::WorkerPool(const PoolConfig& config, ComponentStats& stats, Context&
       stats_(stats),
       queue_full_(context.failures.intern("queue_full")) {}
 
-WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) {
-  std::size_t r;
-  if (request.instance >= 0) {
-    r = static_cast<std::size_t>(request.instance);
-    assert(r < replicas_.size());
-  } else {
-    r = next_replica_;
-    next_replica_ = next_replica_ + 1 == replicas_.size() ? 0 : next_replica_ + 1;
-    request.instance = static_cast<std::int32_t>(r);
-  }
-  Replica& replica = replicas_[r];
-  if (replica.busy < workers_) {
-    start(request, replica, now);
-    return Admission::Started;
-  }
-  if (static_cast<std::int64_t>(replica.queue.size()) < queue_capacity_) {
-    replica.queue.push_back(&request);
-    stats_.queue.add(now, +1);
-    return Admission::Queued;
-  }
-  request.failure = queue_full_;
-  return Admission::Rejected;
-}
-
-void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
-  ++replica.busy;
-  if (per_replica_) replica.busy_time.set(now, replica.busy);
-  stats_.busy.add(now, +1);
-  const sim::Time waited = now - request.arrived;
-  ++stats_.counters.started;
-  if (waited.ns > 0) ++stats_.counters.waited;
-  stats_.counters.wait_ns += waited.ns;
-  stats_.wait.record(waited.ns);
-}
-
-std::size_t WorkerPool::free_worker(const Request& request, sim::Time now) {
-  const auto r = static_cast<std::size_t>(request.instance);
-  Replica& replica = replicas_[r];
-  --replica.busy;
-  if (per_replica_) replica.busy_time.set(now, replica.busy);
-  ++replica.completed;
-  stats_.busy.add(now, -1);
-  return r;
-}
-
-Request* WorkerPool::next(std::size_t r, sim::Time now) {
-  Replica& replica = replicas_[r];
-  if (replica.queue.empty()) return nullptr;
-  Request& next = *replica.queue.pop_front();
-  stats_.queue.add(now, -1);
-  start(next, replica, now);
-  return &next;
-}
-
 void WorkerPool::declare_metrics(MetricSet& metrics) {
   metrics.extra("replicas", [this](sim::Time, sim::Time) { return spec::Json(replicas()); });
   metrics.extra("workers", [this](sim::Time, sim::Time) { return spec::Json(workers_); });

@@ -140,16 +140,20 @@ Service::Service(ServiceConfig config, Context& context)
   }
   pool_.declare_metrics(metrics_);
   // What the workers wait on: the time-average of workers waiting on each
-  // called component, over all workers (a parallel step waits on several).
+  // called component, over all workers (a parallel step waits on several),
+  // from the waits that ended in the window.
   metrics_.extra("waiting_on", [this](sim::Time start, sim::Time end) {
     Json out = Json::object();
     for (const auto& w : waits_)
-      out[w.target] = sim::window_mean(w.at_window, w.level.integral(end), start, end) / static_cast<double>(capacity());
+      out[w.target] = end > start ? static_cast<double>(w.waited_ns - w.at_window) / static_cast<double>((end - start).ns) /
+                                        static_cast<double>(capacity())
+                                  : 0.0;
     return out;
   });
   for (auto& w : waits_) {
-    metrics_.share("waiting_on." + w.target, "Time-average of workers waiting on calls to " + w.target + ", over its workers",
-                   &w.level, [this] { return static_cast<double>(capacity()); });
+    metrics_.time_share("waiting_on." + w.target,
+                        "Time-average of workers waiting on calls to " + w.target + ", over its workers", &w.waited_ns,
+                        [this] { return static_cast<double>(capacity()); });
     metrics_.series_only();
   }
 }
@@ -220,7 +224,6 @@ void Service::run(Request& request) {
       for (std::size_t k = 0; k < step.calls.size(); ++k) {
         // The call's scratch names what its worker waits on, for the reply.
         call(step.calls[k], request).scratch = step.waits[k];
-        waits_[step.waits[k]].level.add(now(), +1);
       }
       return;
     case StepConfig::Kind::Forward: {
@@ -238,12 +241,8 @@ void Service::run(Request& request) {
 
 std::size_t Service::leave(const Request& request) {
   const std::size_t replica = pool_.free_worker(request, now());
-  stats_.depart(now(), request);
+  stats_.depart(now(), request, context_.callers_may_give_up);
   return replica;
-}
-
-void Service::serve_next(std::size_t replica) {
-  if (Request* next = pool_.next(replica, now())) begin(*next);
 }
 
 void Service::finish(Request& request) {
@@ -262,7 +261,7 @@ void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
 }
 
 void Service::on_reply(Request& call) {
-  waits_[call.scratch].level.add(now(), -1);
+  waits_[call.scratch].waited_ns += (now() - call.created).ns;
   Request& request = *call.parent;
   request.take_failure_from(call);
   context_.requests.release(call);
@@ -270,7 +269,7 @@ void Service::on_reply(Request& call) {
 }
 
 void Service::on_call_timeout(Request& call) {
-  waits_[call.scratch].level.add(now(), -1);
+  waits_[call.scratch].waited_ns += (now() - call.created).ns;
   Request& request = *call.parent;
   if (!request.failure) request.failure = timeout_;
   call_ended(request);
@@ -289,10 +288,7 @@ void Service::call_ended(Request& request) {
 
 void Service::on_window_begin(sim::Time now) {
   pool_.on_window_begin(now);
-  for (auto& w : waits_) {
-    w.level.reset_window_max();
-    w.at_window = w.level.integral(now);
-  }
+  for (auto& w : waits_) w.at_window = w.waited_ns;
 }
 
 void Service::check_invariants() const {

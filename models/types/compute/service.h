@@ -75,11 +75,11 @@ class Service final : public Component {
     std::vector<Dependency> calls;
     std::vector<std::size_t> waits;  // for each call, its target's entry in waits_
   };
-  // Workers waiting on calls to one component, so the results can say what
-  // a busy pool waits on.
+  // Time workers spent waiting on calls to one component, added as each
+  // call ends, so the results can say what a busy pool waits on.
   struct Wait {
     std::string target;
-    sim::TimeWeighted level;
+    __int128 waited_ns = 0;
     __int128 at_window = 0;
   };
   struct Handler {
@@ -93,7 +93,9 @@ class Service final : public Component {
   // Frees the request's worker and counts its departure; returns the
   // replica, whose worker the caller then hands on with serve_next.
   std::size_t leave(const Request& request);
-  void serve_next(std::size_t replica);
+  void serve_next(std::size_t replica) {
+    if (Request* next = pool_.next(replica, now())) begin(*next);
+  }
 
   WorkerPool pool_;
   std::vector<Wait> waits_;  // by target, in order of first call; fixed after construction

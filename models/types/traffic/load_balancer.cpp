@@ -186,7 +186,7 @@ void LoadBalancer::on_reply(Request& call) {
   --open_[call.scratch];
   request.take_failure_from(call);
   context_.requests.release(call);
-  stats_.depart(now(), request);
+  stats_.depart(now(), request, context_.callers_may_give_up);
   reply(request);
 }
 
