@@ -14,10 +14,24 @@ const char* to_string(StopReason reason) {
   return "unknown";
 }
 
+thread_local const Engine* Engine::running_here_ = nullptr;
+
 StopReason Engine::run_until(Time end, std::uint64_t max_events) {
   stop_requested_ = false;
   std::uint64_t budget = max_events;
   Event event;
+  // Marks this engine as running and, while an event runs, which one: both
+  // are cleared on the way out, however the loop ends.
+  struct Mark {
+    Engine& engine;
+    const Engine* outer;
+    explicit Mark(Engine& e) : engine(e), outer(running_here_) { running_here_ = &e; }
+    ~Mark() {
+      engine.running_ = nullptr;
+      running_here_ = outer;
+    }
+  } mark(*this);
+  running_ = &event;  // `event` holds each event in turn
   for (;;) {
     if (budget == 0) {
       // Out of budget: say so only if an event before `end` was still due.

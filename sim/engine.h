@@ -62,6 +62,12 @@ class Engine {
   void stop() { stop_requested_ = true; }
 
   std::uint64_t events_processed() const { return processed_; }
+
+  // The event being run (or just run) while run_until is under way; null
+  // outside it. With running_here(), lets a failed check say where it failed.
+  const Event* running() const { return running_; }
+  // The engine whose run_until is under way on this thread, or null.
+  static const Engine* running_here() { return running_here_; }
   std::size_t pending() const { return queue_.size(); }
 
  private:
@@ -69,6 +75,8 @@ class Engine {
   Time now_{};
   std::uint64_t processed_ = 0;
   bool stop_requested_ = false;
+  const Event* running_ = nullptr;
+  static thread_local const Engine* running_here_;
 };
 
 }  // namespace archsim::sim

@@ -112,11 +112,52 @@ void Simulation::begin_series() {
 }
 
 void Simulation::check_invariants() const {
-  for (const auto& c : components_) c->check_invariants();
+  for (const auto& c : components_) {
+    checking_ = c.get();
+    c->check_invariants();
+  }
+  checking_ = nullptr;
+}
+
+namespace {
+thread_local const Simulation* running_simulation = nullptr;
+
+const char* node_event_name(std::uint32_t kind) {
+  switch (kind) {
+    case kDeliverRequest: return "a request arriving";
+    case kDeliverReply: return "a reply arriving";
+    case kCallTimeout: return "a call's timeout";
+    default: return "a timer of its own";
+  }
+}
+}  // namespace
+
+std::string Simulation::where_running() {
+  const Simulation* s = running_simulation;
+  if (s == nullptr) return "";
+  const sim::Engine& engine = s->context_.engine;
+  std::string out = "at simulated time " + spec::format_number(engine.now().to_s()) + " s";
+  if (s->checking_ != nullptr) return out + ", checking the invariants of component \"" + s->checking_->name() + "\"";
+  const sim::Event* event = engine.running();
+  if (sim::Engine::running_here() != &engine || event == nullptr) return out + ", between events";
+  if (event->target == static_cast<const sim::EventTarget*>(s)) return out + ", at a reporting boundary";
+  for (const auto& c : s->components_)
+    if (static_cast<const sim::EventTarget*>(c.get()) == event->target)
+      return out + ", in component \"" + c->name() + "\" (" + c->type() + "), handling " + node_event_name(event->kind);
+  for (const auto& w : s->workloads_)
+    if (static_cast<const sim::EventTarget*>(w.get()) == event->target)
+      return out + ", in workload \"" + w->name() + "\", handling " + node_event_name(event->kind);
+  return out;
 }
 
 void Simulation::run(const Progress& progress) {
   sim::Engine& engine = context_.engine;
+  // Known to where_running() for the length of the run.
+  struct Mark {
+    const Simulation* outer = running_simulation;
+    explicit Mark(const Simulation* s) { running_simulation = s; }
+    ~Mark() { running_simulation = outer; }
+  } mark(this);
   begin_series();
   if (context_.warmup_end.ns == 0) {
     on_event(kWarmupEnd, 0);

@@ -48,6 +48,12 @@ class Simulation final : private Wiring, private sim::EventTarget {
   spec::Json results() const;
 
   std::uint64_t events() const { return context_.engine.events_processed(); }
+
+  // Where the run on this thread is, for a message when a check fails in
+  // it: the simulated time, and the component and event being run (or the
+  // component whose invariants are being checked). Empty when no run is
+  // under way on this thread.
+  static std::string where_running();
   std::uint64_t seed() const { return context_.streams.seed(); }
   const std::string& stop_problem() const { return stop_problem_; }
 
@@ -77,6 +83,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   bool interrupted_ = false;  // stopped by the progress callback
   std::string stop_problem_;
   bool window_open_ = false;
+  mutable const Component* checking_ = nullptr;  // whose invariants are being checked
   SeriesSink* series_sink_ = nullptr;
   MemorySeries memory_series_;  // the series when no sink is given
   std::vector<SeriesColumn> series_columns_;

@@ -164,3 +164,26 @@ TEST_CASE("invariants hold through rejections, timeouts, fan-out and forwarding"
     CHECK(count(j["arrivals"]) >= count(j["rejected"]) + count(j["completed"]));
   }
 }
+
+TEST_CASE("a run says where it is, for a failed check: the simulated time, between events or in one") {
+  CHECK(archsim::models::Simulation::where_running().empty());  // no run under way
+  archsim::spec::Errors errors;
+  auto scenario = archsim::models::load_scenario(R"({
+    "duration_s": 10,
+    "workloads": [{ "name": "clients", "target": "server", "arrival": { "type": "constant", "rate_qps": 1000000 } }],
+    "components": [{ "type": "service", "name": "server", "workers": 2,
+                     "service_time": { "type": "constant", "value_ms": 0.001 } }]
+  })", {}, errors);
+  REQUIRE(scenario);
+  archsim::models::Simulation simulation(*scenario, {});
+  std::string seen;
+  simulation.run([&](archsim::sim::Time, archsim::sim::Time) {
+    seen = archsim::models::Simulation::where_running();
+    return false;  // one slice is enough
+  });
+  // The first slice of 2^20 events ends between events, somewhere in the
+  // first second.
+  CHECK(seen.rfind("at simulated time 0.", 0) == 0);
+  CHECK(seen.find(" s, between events") != std::string::npos);
+  CHECK(archsim::models::Simulation::where_running().empty());
+}
