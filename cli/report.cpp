@@ -16,6 +16,121 @@ using spec::Json;
 
 namespace {
 
+// A closed range of code points.
+struct Range {
+  char32_t first, last;
+};
+
+// Characters two cells wide: Unicode's East Asian Width classes W and F. The
+// blocks are taken whole where only unassigned code points lie between the
+// wide ones; the emoji blocks are taken whole, though a few of their symbols
+// are narrow.
+constexpr Range kWide[] = {
+    {0x1100, 0x115F},   {0x231A, 0x231B},   {0x2329, 0x232A},   {0x23E9, 0x23EC},   {0x23F0, 0x23F0},
+    {0x23F3, 0x23F3},   {0x25FD, 0x25FE},   {0x2614, 0x2615},   {0x2648, 0x2653},   {0x267F, 0x267F},
+    {0x2693, 0x2693},   {0x26A1, 0x26A1},   {0x26AA, 0x26AB},   {0x26BD, 0x26BE},   {0x26C4, 0x26C5},
+    {0x26CE, 0x26CE},   {0x26D4, 0x26D4},   {0x26EA, 0x26EA},   {0x26F2, 0x26F3},   {0x26F5, 0x26F5},
+    {0x26FA, 0x26FA},   {0x26FD, 0x26FD},   {0x2705, 0x2705},   {0x270A, 0x270B},   {0x2728, 0x2728},
+    {0x274C, 0x274C},   {0x274E, 0x274E},   {0x2753, 0x2755},   {0x2757, 0x2757},   {0x2795, 0x2797},
+    {0x27B0, 0x27B0},   {0x27BF, 0x27BF},   {0x2B1B, 0x2B1C},   {0x2B50, 0x2B50},   {0x2B55, 0x2B55},
+    {0x2E80, 0x303E},     // CJK radicals, Kangxi radicals, CJK symbols and punctuation
+    {0x3041, 0x4DBF},     // kana, Bopomofo, Hangul compatibility jamo, CJK compatibility, CJK extension A
+    {0x4E00, 0x9FFF},     // CJK unified ideographs
+    {0xA000, 0xA4CF},     // Yi
+    {0xA960, 0xA97F},     // Hangul jamo extended A
+    {0xAC00, 0xD7A3},     // Hangul syllables
+    {0xF900, 0xFAFF},     // CJK compatibility ideographs
+    {0xFE10, 0xFE19},     // vertical forms
+    {0xFE30, 0xFE6F},     // CJK compatibility forms, small form variants
+    {0xFF00, 0xFF60},     // fullwidth forms
+    {0xFFE0, 0xFFE6},     // fullwidth signs
+    {0x16FE0, 0x16FE4}, {0x17000, 0x18CFF}, {0x1AFF0, 0x1B2FF}, {0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF},
+    {0x1F18E, 0x1F18E}, {0x1F191, 0x1F19A}, {0x1F200, 0x1F2FF},
+    {0x1F300, 0x1F64F},   // pictographs, emoticons
+    {0x1F680, 0x1F6FF},   // transport and map symbols
+    {0x1F7E0, 0x1F7EB}, {0x1F900, 0x1F9FF}, {0x1FA70, 0x1FAFF},
+    {0x20000, 0x2FFFD},   // CJK extensions B and later
+    {0x30000, 0x3FFFD},
+};
+
+// Characters of no width: combining marks (they draw on the character
+// before them), Hangul conjoining vowels and final consonants (they join the
+// leading consonant into one syllable), and format characters such as the
+// zero-width joiner and the variation selectors. The marks of the main
+// scripts, not every combining mark in Unicode.
+constexpr Range kZeroWidth[] = {
+    {0x0300, 0x036F},   {0x0483, 0x0489},   {0x0591, 0x05BD},   {0x05BF, 0x05BF},   {0x05C1, 0x05C2},
+    {0x05C4, 0x05C5},   {0x05C7, 0x05C7},   {0x0610, 0x061A},   {0x061C, 0x061C},   {0x064B, 0x065F},
+    {0x0670, 0x0670},   {0x06D6, 0x06DC},   {0x06DF, 0x06E4},   {0x06E7, 0x06E8},   {0x06EA, 0x06ED},
+    {0x0711, 0x0711},   {0x0730, 0x074A},   {0x07A6, 0x07B0},   {0x07EB, 0x07F3},   {0x08D3, 0x0902},
+    {0x093A, 0x093A},   {0x093C, 0x093C},   {0x0941, 0x0948},   {0x094D, 0x094D},   {0x0951, 0x0957},
+    {0x0962, 0x0963},   {0x0981, 0x0981},   {0x09BC, 0x09BC},   {0x09C1, 0x09C4},   {0x09CD, 0x09CD},
+    {0x09E2, 0x09E3},   {0x0E31, 0x0E31},   {0x0E34, 0x0E3A},   {0x0E47, 0x0E4E},   {0x0EB1, 0x0EB1},
+    {0x0EB4, 0x0EBC},   {0x0EC8, 0x0ECD},   {0x1160, 0x11FF},   {0x135D, 0x135F},   {0x1AB0, 0x1AFF},
+    {0x1DC0, 0x1DFF},   {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x2064},   {0x20D0, 0x20F0},
+    {0x302A, 0x302D},   {0x3099, 0x309A},   {0xD7B0, 0xD7FF},   {0xFE00, 0xFE0F},   {0xFE20, 0xFE2F},
+    {0xFEFF, 0xFEFF},   {0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xE0100, 0xE01EF},
+};
+
+template <std::size_t N>
+bool in_ranges(const Range (&ranges)[N], char32_t c) {
+  // The ranges are sorted and apart: the one that may hold c is the last
+  // that starts at or before it.
+  const Range* after = std::upper_bound(ranges, ranges + N, c, [](char32_t x, const Range& r) { return x < r.first; });
+  return after != ranges && c <= (after - 1)->last;
+}
+
+// One character of UTF-8 text: its code point and its length in bytes. For
+// bytes that start no well-formed sequence, `valid` is false and `length`
+// covers the longest start of a sequence there (at least one byte), which a
+// terminal shows as one replacement character.
+struct Character {
+  char32_t code_point = 0;
+  std::size_t length = 1;
+  bool valid = false;
+};
+
+Character decode_at(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  if (lead < 0x80) return {lead, 1, true};
+  std::size_t length = 0;
+  char32_t value = 0;
+  // The second byte's range excludes overlong forms (E0, F0), surrogates
+  // (ED) and code points above U+10FFFF (F4); later bytes are 80..BF.
+  unsigned char low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    value = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    value = lead & 0x0F;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    value = lead & 0x07;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return {};
+  }
+  for (std::size_t i = 1; i < length; ++i) {
+    if (at + i >= text.size() || byte(at + i) < low || byte(at + i) > high) return {0, i, false};
+    value = value << 6 | (byte(at + i) & 0x3F);
+    low = 0x80;
+    high = 0xBF;
+  }
+  return {value, length, true};
+}
+
+std::size_t cells_of(const Character& c) {
+  if (!c.valid) return 1;
+  if (c.code_point < 0x20 || (c.code_point >= 0x7F && c.code_point < 0xA0)) return 0;  // control characters
+  if (in_ranges(kZeroWidth, c.code_point)) return 0;
+  return in_ranges(kWide, c.code_point) ? 2 : 1;
+}
+
 std::string fixed(double v, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
@@ -97,6 +212,30 @@ std::string shell_word(const std::string& word) {
 }
 
 }  // namespace
+
+std::size_t display_width(std::string_view text) {
+  std::size_t cells = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const Character c = decode_at(text, at);
+    cells += cells_of(c);
+    at += c.length;
+  }
+  return cells;
+}
+
+std::string fit_to_width(std::string_view text, std::size_t cells) {
+  if (display_width(text) <= cells) return std::string(text);
+  if (cells == 0) return "";
+  const std::size_t room = cells - 1;  // one cell for the ellipsis
+  std::size_t used = 0, end = 0;
+  while (end < text.size()) {
+    const Character c = decode_at(text, end);
+    if (used + cells_of(c) > room) break;
+    used += cells_of(c);
+    end += c.length;
+  }
+  return std::string(text.substr(0, end)) + "…";
+}
 
 CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
   std::error_code ec;

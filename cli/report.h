@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "models/format/spec.h"
 #include "models/simulation/series.h"
@@ -13,6 +14,19 @@
 namespace archsim::cli {
 
 std::string format_report(const spec::Json& results);
+
+// The width of UTF-8 text on a terminal, in cells: East Asian wide and
+// fullwidth characters (Hangul, CJK, kana, fullwidth forms, most emoji) take
+// two, combining marks and other zero-width characters none, the rest one.
+// A byte that starts no well-formed sequence (and the continuation bytes
+// after it) counts as one cell, as a terminal shows one replacement
+// character for it.
+std::size_t display_width(std::string_view text);
+
+// `text` if it fits in `cells`, else its longest prefix that fits in one cell
+// less, followed by "…". The cut falls between characters, never inside one,
+// and keeps a character's combining marks with it.
+std::string fit_to_width(std::string_view text, std::size_t cells);
 
 // Writes components.csv and operations.csv into `directory` (created if
 // missing), and timeseries.csv when the results hold the series' rows (a
