@@ -131,10 +131,23 @@ std::size_t cells_of(const Character& c) {
   return in_ranges(kWide, c.code_point) ? 2 : 1;
 }
 
+// Commas between groups of three digits in the whole part of a formatted
+// number: every number in the report is written this way.
+std::string group_thousands(const std::string& number) {
+  const std::size_t start = number[0] == '-' ? 1 : 0;
+  const std::size_t end = std::min(number.find('.'), number.size());
+  std::string out = number.substr(0, start);
+  for (std::size_t i = start; i < end; ++i) {
+    if (i > start && (end - i) % 3 == 0) out += ',';
+    out += number[i];
+  }
+  return out + number.substr(end);
+}
+
 std::string fixed(double v, int decimals) {
-  char buffer[64];
+  char buffer[400];  // the largest double written in full takes 309 digits
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
-  return buffer;
+  return group_thousands(buffer);
 }
 
 // Three significant figures, enough to read a latency at a glance.
@@ -145,42 +158,80 @@ std::string sig(double v) {
   return fixed(v, decimals);
 }
 
-std::string grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+std::string count(const Json& n) { return group_thousands(std::to_string(n.get<std::uint64_t>())); }
 
-std::string pad(const std::string& s, std::size_t width, bool right = true) {
-  // Width in characters, counting UTF-8 continuation bytes as nothing.
-  std::size_t shown = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++shown;
-  if (shown >= width) return right ? " " + s : s + " ";
-  const std::string fill(width - shown, ' ');
+std::string percent(double fraction) { return fixed(100 * fraction, 0) + "%"; }
+
+// Names longer than this are cut (with "…") wherever the report shows them,
+// so that one long name does not push every column off the screen.
+constexpr std::size_t kNameCells = 40;
+
+std::string shown_name(const std::string& name) { return fit_to_width(name, kNameCells); }
+
+std::string pad(const std::string& s, std::size_t cells, bool right) {
+  const std::size_t shown = display_width(s);
+  if (shown >= cells) return s;
+  const std::string fill(cells - shown, ' ');
   return right ? fill + s : s + fill;
 }
 
-std::string number_or_dash(const Json& v, int decimals) {
-  if (v.is_null()) return "-";
-  return fixed(v.get<double>(), decimals);
-}
+// A table whose columns are as wide as their widest cell, counted in terminal
+// cells. The first column holds the row labels, indented under the table's
+// title; numbers are right-aligned, words left-aligned.
+class Table {
+ public:
+  struct Column {
+    std::string header;
+    bool right_aligned = true;
+  };
 
-void latency_row(std::ostringstream& out, const std::string& label, const Json& l) {
-  out << "  " << pad(label, 16, false);
-  for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"}) out << pad(sig(l[k].get<double>()), 10);
-  out << "\n";
-}
+  Table(std::string title, std::vector<Column> columns) : title_(std::move(title)), columns_(std::move(columns)) {}
+
+  void add(const std::string& label, std::vector<std::string> cells) {
+    labels_.push_back(shown_name(label));
+    rows_.push_back(std::move(cells));
+  }
+
+  std::size_t label_cells() const {
+    std::size_t cells = display_width(title_);
+    for (const auto& label : labels_) cells = std::max(cells, kIndent.size() + display_width(label));
+    return cells;
+  }
+
+  // The tables of a report share the width of their label column, at least
+  // label_cells(), so that their columns start at the same place.
+  void write(std::ostringstream& out, std::size_t label_cells) const {
+    std::vector<std::size_t> widths;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      std::size_t cells = display_width(columns_[i].header);
+      for (const auto& row : rows_) cells = std::max(cells, display_width(row[i]));
+      widths.push_back(cells);
+    }
+    auto line = [&](const std::string& label, auto cell) {
+      std::string text = pad(label, label_cells, false);
+      for (std::size_t i = 0; i < columns_.size(); ++i) text += kGap + pad(cell(i), widths[i], columns_[i].right_aligned);
+      text.erase(text.find_last_not_of(' ') + 1);
+      out << text << "\n";
+    };
+    line(title_, [&](std::size_t i) { return columns_[i].header; });
+    for (std::size_t r = 0; r < rows_.size(); ++r) line(kIndent + labels_[r], [&](std::size_t i) { return rows_[r][i]; });
+  }
+
+ private:
+  inline static const std::string kIndent = "  ";
+  inline static const std::string kGap = "   ";
+  std::string title_;
+  std::vector<Column> columns_;
+  std::vector<std::string> labels_;
+  std::vector<std::vector<std::string>> rows_;
+};
 
 std::string failures(const Json& failed) {
   std::string out;
   for (const auto& [cause, n] : failed.items()) {
     if (cause == "total" || n.get<std::uint64_t>() == 0) continue;
     if (!out.empty()) out += ", ";
-    out += cause + " " + grouped(n.get<std::uint64_t>());
+    out += cause + " " + count(n);
   }
   return out;
 }
@@ -211,31 +262,39 @@ std::string shell_word(const std::string& word) {
   return out + "'";
 }
 
+std::string qps(double v) { return fixed(v, 1) + " qps"; }
+
+// What a pool's busy workers wait on, as shares of their busy time, the
+// largest first: ", 56% waiting on db, 12% waiting on cache".
+std::string waits(const Json& component) {
+  if (!component.contains("waiting_on")) return "";
+  const double utilization = component["utilization"].get<double>();
+  std::vector<std::pair<std::string, double>> shares;
+  for (const auto& [name, fraction] : component["waiting_on"].items())
+    if (fraction.get<double>() > 0) shares.emplace_back(name, fraction.get<double>() / utilization);
+  std::stable_sort(shares.begin(), shares.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (const auto& [name, share] : shares) out += ", " + percent(share) + " waiting on " + shown_name(name);
+  return out;
+}
+
+// A pool's utilization, with the least and the most utilized replica's when
+// it has several: an uneven spread hides behind the pool's mean.
+std::string utilization_cell(const Json& c) {
+  if (c["utilization"].is_null()) return "-";
+  std::string cell = fixed(c["utilization"].get<double>(), 2);
+  if (c.contains("instances") && c["instances"].size() > 1) {
+    double low = 1, high = 0;
+    for (const auto& instance : c["instances"]) {
+      low = std::min(low, instance["utilization"].get<double>());
+      high = std::max(high, instance["utilization"].get<double>());
+    }
+    cell += " (" + fixed(low, 2) + "–" + fixed(high, 2) + ")";
+  }
+  return cell;
+}
+
 }  // namespace
-
-std::size_t display_width(std::string_view text) {
-  std::size_t cells = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const Character c = decode_at(text, at);
-    cells += cells_of(c);
-    at += c.length;
-  }
-  return cells;
-}
-
-std::string fit_to_width(std::string_view text, std::size_t cells) {
-  if (display_width(text) <= cells) return std::string(text);
-  if (cells == 0) return "";
-  const std::size_t room = cells - 1;  // one cell for the ellipsis
-  std::size_t used = 0, end = 0;
-  while (end < text.size()) {
-    const Character c = decode_at(text, end);
-    if (used + cells_of(c) > room) break;
-    used += cells_of(c);
-    end += c.length;
-  }
-  return std::string(text.substr(0, end)) + "…";
-}
 
 CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
   std::error_code ec;
@@ -285,6 +344,30 @@ void JsonRowsFile::write_results(const Json& results, std::ostream& out) {
   out << text.substr(at + empty.size() - 1) << "\n";
 }
 
+std::size_t display_width(std::string_view text) {
+  std::size_t cells = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const Character c = decode_at(text, at);
+    cells += cells_of(c);
+    at += c.length;
+  }
+  return cells;
+}
+
+std::string fit_to_width(std::string_view text, std::size_t cells) {
+  if (display_width(text) <= cells) return std::string(text);
+  if (cells == 0) return "";
+  const std::size_t room = cells - 1;  // one cell for the ellipsis
+  std::size_t used = 0, end = 0;
+  while (end < text.size()) {
+    const Character c = decode_at(text, end);
+    if (used + cells_of(c) > room) break;
+    used += cells_of(c);
+    end += c.length;
+  }
+  return std::string(text.substr(0, end)) + "…";
+}
+
 std::string format_report(const Json& r) {
   std::ostringstream out;
   const Json& s = r["summary"];
@@ -298,51 +381,105 @@ std::string format_report(const Json& r) {
   }
   out << "simulated " << sig(run["simulated_s"].get<double>()) << " s";
   if (r["warmup_s"].get<double>() > 0) out << " (first " << sig(r["warmup_s"].get<double>()) << " s of warm-up not counted)";
-  out << ", " << grouped(run["events"].get<std::uint64_t>()) << " events\n";
+  out << ", " << count(run["events"]) << " events\n";
   if (!run["completed"].get<bool>()) out << "STOPPED EARLY " << run["problem"].get<std::string>() << "\n";
   out << "\n";
 
-  out << "Requests        " << pad("offered", 12) << pad("completed", 12) << pad("failed", 10) << pad("throughput", 16) << "\n";
+  // A rate or a latency of no requests at all is "-": a row of zeros would
+  // read as a measurement.
+  const double measured_s = r["measured_s"].get<double>();
+  auto offered_rate = [&](const Json& offered) {
+    return offered.get<std::uint64_t>() == 0 || measured_s <= 0 ? std::string("-")
+                                                                 : qps(offered.get<double>() / measured_s);
+  };
+  auto completed_rate = [](const Json& completed, const Json& rate) {
+    return completed.get<std::uint64_t>() == 0 ? std::string("-") : qps(rate.get<double>());
+  };
+  const bool several_operations = r["operations"].size() > 1;
+
+  Table requests("Requests", {{"offered"}, {"offered rate"}, {"completed"}, {"failed"}, {"throughput"}});
   auto request_row = [&](const std::string& label, const Json& o) {
-    out << "  " << pad(label, 14, false) << pad(grouped(o["offered"].get<std::uint64_t>()), 12)
-        << pad(grouped(o["completed"].get<std::uint64_t>()), 12)
-        << pad(grouped(o["failed"]["total"].get<std::uint64_t>()), 10)
-        << pad(fixed(o["throughput_qps"].get<double>(), 1) + " qps", 16) << "\n";
+    requests.add(label, {count(o["offered"]), offered_rate(o["offered"]), count(o["completed"]),
+                         count(o["failed"]["total"]), completed_rate(o["completed"], o["throughput_qps"])});
   };
   request_row("total", s);
-  if (r["operations"].size() > 1)
+  if (several_operations)
     for (const auto& [name, o] : r["operations"].items()) request_row(name, o);
+
+  Table latency("Latency (ms)", {{"mean"}, {"p50"}, {"p90"}, {"p99"}, {"p99.9"}, {"max"}});
+  auto latency_row = [&](const std::string& label, const Json& l) {
+    std::vector<std::string> cells;
+    for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"})
+      cells.push_back(l["count"].get<std::uint64_t>() == 0 ? "-" : sig(l[k].get<double>()));
+    latency.add(label, std::move(cells));
+  };
+  latency_row("end to end", s["latency_ms"]);
+  if (several_operations)
+    for (const auto& [name, o] : r["operations"].items()) latency_row(name, o["latency_ms"]);
+
+  // Work done for callers who had given up gets a column when there is any.
+  bool any_orphaned = false;
+  for (const auto& [_, c] : r["components"].items()) any_orphaned |= c["orphaned"].get<std::uint64_t>() > 0;
+  std::vector<Table::Column> component_columns = {{"type", false}, {"throughput"},     {"goodput"},
+                                                  {"util", false}, {"queue mean/max"}, {"latency mean"},
+                                                  {"p99"},         {"rejected"}};
+  if (any_orphaned) component_columns.push_back({"orphaned"});
+  Table components("Components", component_columns);
+  for (const auto& [name, c] : r["components"].items()) {
+    const bool has_workers = !c["utilization"].is_null();
+    const bool has_latency = c["latency_ms"]["count"].get<std::uint64_t>() > 0;
+    std::vector<std::string> cells = {
+        c["type"].get<std::string>(),
+        completed_rate(c["completed"], c["throughput_qps"]),
+        completed_rate(c["completed"], c["goodput_qps"]),
+        utilization_cell(c),
+        has_workers ? fixed(c["queue_length"]["mean"].get<double>(), 1) + " / " + count(c["queue_length"]["max"]) : "-",
+        has_latency ? sig(c["latency_ms"]["mean"].get<double>()) + " ms" : "-",
+        has_latency ? sig(c["latency_ms"]["p99"].get<double>()) : "-",
+        count(c["rejected"])};
+    if (any_orphaned) cells.push_back(count(c["orphaned"]));
+    components.add(name, std::move(cells));
+  }
+
+  const std::size_t label_cells = std::max({requests.label_cells(), latency.label_cells(), components.label_cells()});
+  requests.write(out, label_cells);
   const std::string why = failures(s["failed"]);
   if (!why.empty()) out << "  failed by cause: " << why << "\n";
   out << "\n";
-
-  out << "Latency (ms)    " << pad("mean", 10) << pad("p50", 10) << pad("p90", 10) << pad("p99", 10) << pad("p99.9", 10)
-      << pad("max", 10) << "\n";
-  latency_row(out, "end to end", s["latency_ms"]);
-  if (r["operations"].size() > 1)
-    for (const auto& [name, o] : r["operations"].items()) latency_row(out, name, o["latency_ms"]);
+  latency.write(out, label_cells);
   out << "\n";
+  components.write(out, label_cells);
 
-  out << "Components      " << pad("type", 15, false) << pad("throughput", 14) << pad("util", 7) << pad("queue mean/max", 16)
-      << pad("latency mean", 14) << pad("p99", 9) << pad("rejected", 10) << "\n";
+  // A pool whose workers wait more than they compute is held up by what it
+  // calls: say on whom (the bottleneck line says it of the bottleneck).
+  const Json& bottleneck = r["bottleneck"];
+  bool waiting_shown = false;
   for (const auto& [name, c] : r["components"].items()) {
-    const std::string queue = c["type"] == "service"
-                                  ? fixed(c["queue_length"]["mean"].get<double>(), 1) + " / " +
-                                        grouped(c["queue_length"]["max"].get<std::uint64_t>())
-                                  : "-";
-    out << "  " << pad(name, 14, false) << pad(c["type"].get<std::string>(), 15, false)
-        << pad(fixed(c["throughput_qps"].get<double>(), 1) + " qps", 14) << pad(number_or_dash(c["utilization"], 2), 7)
-        << pad(queue, 16) << pad(sig(c["latency_ms"]["mean"].get<double>()) + " ms", 14)
-        << pad(sig(c["latency_ms"]["p99"].get<double>()), 9) << pad(grouped(c["rejected"].get<std::uint64_t>()), 10) << "\n";
+    if (c["utilization"].is_null() || !c.contains("waiting_on")) continue;
+    if (!bottleneck.is_null() && bottleneck["component"] == name) continue;
+    const double utilization = c["utilization"].get<double>();
+    const double compute_share = utilization > 0 ? c["compute_utilization"].get<double>() / utilization : 1;
+    if (compute_share >= 0.5) continue;
+    if (!waiting_shown) out << "\n";
+    waiting_shown = true;
+    out << "  " << shown_name(name) << ", busy: " << percent(compute_share) << " computing" << waits(c) << "\n";
   }
   out << "\n";
-  if (r["bottleneck"].is_null()) {
+
+  if (bottleneck.is_null()) {
     out << "Bottleneck: none (no component with workers was busy)\n";
   } else {
-    const Json& b = r["bottleneck"];
-    out << "Bottleneck: " << b["component"].get<std::string>() << " (utilization " << fixed(b["utilization"].get<double>(), 2)
-        << ", " << fixed(100 * b["compute_share"].get<double>(), 0) << "% of it computing, mean queue "
-        << sig(b["queue_length_mean"].get<double>()) << ")\n";
+    const Json& b = bottleneck;
+    const std::string name = b["component"].get<std::string>();
+    out << "Bottleneck: " << shown_name(name);
+    const std::string utilization = fixed(b["utilization"].get<double>(), 2);
+    if (b.contains("hottest_replica") && !b["hottest_replica"].is_null())
+      out << ", replica " << b["hottest_replica"].get<std::uint64_t>() << " at utilization "
+          << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (pool " << utilization << ")";
+    else
+      out << " at utilization " << utilization;
+    out << ", " << percent(b["compute_share"].get<double>()) << " of it computing" << waits(r["components"][name])
+        << ", mean queue " << sig(b["queue_length_mean"].get<double>()) << "\n";
   }
   return out.str();
 }

@@ -63,14 +63,14 @@ TEST_CASE("run prints the report: totals, latency table, components and the bott
   REQUIRE(o.code == 0);
   CHECK(o.out.rfind("archsim 0.1.0 · scenario \"small\" · seed 7\n", 0) == 0);
   CHECK(contains(o.out, "simulated 5.00 s (first 1.00 s of warm-up not counted), "));
-  CHECK(contains(o.out, "Requests        "));
+  CHECK(contains(o.out, "\nRequests       offered   offered rate   completed   failed   throughput\n"));
   CHECK(contains(o.out, "\n  total   "));
   CHECK(contains(o.out, "\n  read    "));
   CHECK(contains(o.out, "\n  write   "));
-  CHECK(contains(o.out, "Latency (ms)          mean       p50       p90       p99     p99.9       max\n"));
+  CHECK(contains(o.out, "\nLatency (ms)   mean    p50    p90    p99   p99.9    max\n"));
   CHECK(contains(o.out, "\n  end to end  "));
-  CHECK(contains(o.out, "\n  web           service  "));
-  CHECK(contains(o.out, "\n  db-primary    service  "));
+  CHECK(contains(o.out, "\n  web          service  "));
+  CHECK(contains(o.out, "\n  db-primary   service  "));
   CHECK(contains(o.out, "\nBottleneck: "));
   // The totals line shows the same numbers as the JSON results.
   const Json r = Json::parse(run({"run", file, "--json", "-", "--quiet"}).out);
@@ -91,7 +91,7 @@ TEST_CASE("the bottleneck line names the most utilized component") {
   const auto file = dir.write("small.json", s.dump());
   const Json r = Json::parse(run({"run", file, "--json", "-"}).out);
   CHECK(r["bottleneck"]["component"] == "db-primary");
-  CHECK(contains(run({"run", file}).out, "\nBottleneck: db-primary (utilization "));
+  CHECK(contains(run({"run", file}).out, "\nBottleneck: db-primary at utilization "));
 }
 
 TEST_CASE("run --seed and --duration override the scenario's, as the JSON results show") {

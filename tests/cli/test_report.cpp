@@ -1,0 +1,356 @@
+// The terminal report tells what the results say at a glance: columns that
+// line up whatever the names, the hottest replica of an uneven pool,
+// goodput beside throughput and the work done for nobody, what a waiting
+// pool waits on, "-" for figures of nothing, offered load as a rate, and
+// one style of numbers.
+#include <doctest/doctest.h>
+
+#include <cctype>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/report.h"
+#include "tests/cli/cli_helpers.h"
+
+namespace {
+
+using archsim::cli::display_width;
+using archsim::spec::Json;
+using namespace archsim::test_cli;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.push_back(text.substr(start, end - start));
+  return lines;
+}
+
+// The lines of the table whose header starts with `title`, header first, up
+// to the blank line that ends it.
+std::vector<std::string> table(const std::string& report, const std::string& title) {
+  std::vector<std::string> rows;
+  bool in = false;
+  for (const auto& line : lines_of(report)) {
+    if (line.rfind(title, 0) == 0) in = true;
+    if (in && line.empty()) break;
+    if (in) rows.push_back(line);
+  }
+  return rows;
+}
+
+// The line that starts with `start`, or empty.
+std::string line_starting(const std::string& report, const std::string& start) {
+  for (const auto& line : lines_of(report))
+    if (line.rfind(start, 0) == 0) return line;
+  return "";
+}
+
+// The words of a line, split at runs of spaces.
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : line + " ") {
+    if (c != ' ') {
+      word += c;
+    } else if (!word.empty()) {
+      out.push_back(word);
+      word.clear();
+    }
+  }
+  return out;
+}
+
+// Where `part` starts in `line`, in terminal cells.
+std::size_t cells_before(const std::string& line, const std::string& part) {
+  const auto at = line.find(part);
+  REQUIRE(at != std::string::npos);
+  return display_width(line.substr(0, at));
+}
+
+struct Report {
+  std::string text;
+  Json results;
+};
+
+Report run_report(const Json& scenario) {
+  TempDir dir("report");
+  const auto file = dir.write("scenario.json", scenario.dump());
+  const Outcome o = run({"run", file});
+  REQUIRE(o.code == 0);
+  const Outcome json = run({"run", file, "--json", "-", "--quiet"});
+  REQUIRE(json.code == 0);
+  return {o.out, Json::parse(json.out)};
+}
+
+const std::string kLongName = "inventory-service-with-a-deliberately-long-name-of-sixty-cel";
+
+Json korean_scenario() {
+  Json s = Json::parse(R"({
+    "name": "korean",
+    "seed": 3,
+    "duration_s": 5,
+    "warmup_s": 1,
+    "workloads": [
+      { "name": "users", "target": "웹서버", "arrival": { "type": "poisson", "rate_qps": 200 },
+        "operations": [ { "name": "조회", "weight": 9 }, { "name": "write", "weight": 1 } ] }
+    ],
+    "components": [
+      { "type": "service", "name": "웹서버", "workers": 16,
+        "handlers": {
+          "조회": [ { "compute": { "type": "exponential", "mean_ms": 2 } }, { "call": "데이터베이스", "operation": "select" } ],
+          "write": [ { "compute": { "type": "exponential", "mean_ms": 2 } }, { "call": "LONG", "operation": "update" } ]
+        } },
+      { "type": "service", "name": "데이터베이스", "workers": 8,
+        "handlers": { "select": [ { "compute": { "type": "exponential", "mean_ms": 3 } } ] } },
+      { "type": "service", "name": "LONG", "workers": 8,
+        "handlers": { "update": [ { "compute": { "type": "exponential", "mean_ms": 6 } } ] } }
+    ]
+  })");
+  s["components"][0]["handlers"]["write"][1]["call"] = kLongName;
+  s["components"][2]["name"] = kLongName;
+  return s;
+}
+
+// Clients that always ask for the same key, hashed by key to one replica of
+// four: that replica saturates while the others stay idle.
+Json hot_key_scenario() {
+  return Json::parse(R"({
+    "name": "hot-key",
+    "seed": 1,
+    "duration_s": 10,
+    "warmup_s": 2,
+    "workloads": [
+      { "name": "users", "target": "lb", "arrival": { "type": "poisson", "rate_qps": 600 }, "keys": { "count": 1 } }
+    ],
+    "components": [
+      { "type": "load_balancer", "name": "lb", "backend": "web", "policy": "hash", "hash_on": "key" },
+      { "type": "service", "name": "web", "replicas": 4, "workers": 4, "queue_capacity": 100000,
+        "handlers": { "request": [ { "compute": { "type": "exponential", "mean_ms": 2 } }, { "call": "db" } ] } },
+      { "type": "service", "name": "db", "workers": 16, "service_time": { "type": "exponential", "mean_ms": 12 } }
+    ]
+  })");
+}
+
+// Clients that give up after 5 ms on a service that takes 10 ms: every reply
+// comes too late.
+Json impatient_scenario() {
+  return Json::parse(R"({
+    "name": "too-slow",
+    "seed": 1,
+    "duration_s": 5,
+    "warmup_s": 1,
+    "workloads": [
+      { "name": "users", "target": "web", "arrival": { "type": "constant", "rate_qps": 100 }, "timeout_ms": 5 }
+    ],
+    "components": [
+      { "type": "service", "name": "web", "workers": 4, "service_time": { "type": "constant", "value_ms": 10 } }
+    ]
+  })");
+}
+
+// One operation in ten asks for a report that an archive takes 60 s to
+// make, longer than the run: neither the operation nor the archive ever
+// completes anything.
+Json never_completes_scenario() {
+  return Json::parse(R"({
+    "name": "never-completes",
+    "seed": 1,
+    "duration_s": 5,
+    "warmup_s": 1,
+    "workloads": [
+      { "name": "users", "target": "web", "arrival": { "type": "poisson", "rate_qps": 100 }, "timeout_ms": 50,
+        "operations": [ { "name": "read", "weight": 9 }, { "name": "report", "weight": 1 } ] }
+    ],
+    "components": [
+      { "type": "service", "name": "web", "workers": 64,
+        "handlers": { "read": [ { "compute": { "type": "exponential", "mean_ms": 2 } } ],
+                      "report": [ { "call": "archive" } ] } },
+      { "type": "service", "name": "archive", "workers": 64, "service_time": { "type": "constant", "value_ms": 60000 } }
+    ]
+  })");
+}
+
+std::string fixed(double v, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+}  // namespace
+
+TEST_CASE("the report's columns line up with Korean names and a name of 60 cells") {
+  const Report r = run_report(korean_scenario());
+  INFO(r.text);
+  // Every line of each table is as wide as its header, in terminal cells
+  // (the last column is right-aligned), and each column starts where its
+  // header does.
+  for (const char* title : {"Requests", "Latency (ms)", "Components"}) {
+    const auto rows = table(r.text, title);
+    CAPTURE(title);
+    REQUIRE(rows.size() >= 3);
+    for (const auto& row : rows) CHECK(display_width(row) == display_width(rows[0]));
+  }
+  const auto components = table(r.text, "Components");
+  for (std::size_t i = 1; i < components.size(); ++i) {
+    CAPTURE(components[i]);
+    CHECK(cells_before(components[i], "   service") + 3 == cells_before(components[0], "type"));
+  }
+  CHECK(contains(r.text, "\n  웹서버 "));
+  CHECK(contains(r.text, "\n  데이터베이스 "));
+  CHECK(contains(r.text, "\n  조회 "));
+  // A Hangul syllable takes two cells (and three bytes): the counts after a
+  // Korean label line up with those after an ASCII one.
+  const auto requests = table(r.text, "Requests");
+  CHECK(cells_before(requests[2], "696") == cells_before(requests[1], "787"));
+  // The long name is cut to 40 cells with an ellipsis, the same wherever it
+  // is shown, and the tables start their columns at the same place.
+  const std::string cut = kLongName.substr(0, 39) + "…";
+  CHECK(contains(r.text, "\n  " + cut + "   service"));
+  CHECK(contains(r.text, "waiting on " + cut));
+  CHECK(!contains(r.text, kLongName));
+  CHECK(cells_before(components[0], "type") == 2 + 40 + 3);
+  CHECK(cells_before(requests[0], "offered") == 2 + 40 + 3);
+  CHECK(cells_before(table(r.text, "Latency (ms)")[0], "mean") == 2 + 40 + 3);
+}
+
+TEST_CASE("an unevenly loaded pool shows its replicas' spread, and the bottleneck line names the hottest replica") {
+  const Report r = run_report(hot_key_scenario());
+  INFO(r.text);
+  const Json& b = r.results["bottleneck"];
+  REQUIRE(b["component"] == "web");
+  REQUIRE(!b["hottest_replica"].is_null());
+  const double pool = b["utilization"].get<double>();
+  const double hottest = b["hottest_replica_utilization"].get<double>();
+  CHECK(hottest == doctest::Approx(1.0).epsilon(0.01));  // one replica saturated...
+  CHECK(pool < 0.3);                                      // ...in a pool that looks a quarter busy
+  const std::string replica = std::to_string(b["hottest_replica"].get<int>());
+  const std::string line = line_starting(r.text, "Bottleneck: ");
+  CHECK(line.rfind("Bottleneck: web, replica " + replica + " at utilization " + fixed(hottest, 2) + " (pool " +
+                       fixed(pool, 2) + "), " + fixed(100 * b["compute_share"].get<double>(), 0) +
+                       "% of it computing, ",
+                   0) == 0);
+  CHECK(contains(line, "% waiting on db, mean queue "));
+  // The queue holds thousands of requests, written with a comma.
+  CHECK(b["queue_length_mean"].get<double>() > 1000);
+  CHECK(contains(line.substr(line.find("mean queue ")), ","));
+  // The pool's utilization with its least and most utilized replica.
+  const std::string web = line_starting(r.text, "  web ");
+  CHECK(contains(web, "   " + fixed(pool, 2) + " (0.00–" + fixed(hottest, 2) + ")   "));
+  // A pool of one replica has no spread, and the bottleneck line no replica.
+  const Report balanced = run_report(small_scenario());
+  CHECK(contains(balanced.text, "\nBottleneck: db-primary at utilization "));
+  CHECK(!contains(balanced.text, "–"));
+}
+
+TEST_CASE("goodput sits beside throughput, and the work finished for clients who had given up shows as orphaned") {
+  const Report r = run_report(impatient_scenario());
+  INFO(r.text);
+  const Json& web = r.results["components"]["web"];
+  REQUIRE(web["goodput_qps"] == 0.0);
+  REQUIRE(web["orphaned"].get<int>() > 0);
+  const auto components = table(r.text, "Components");
+  REQUIRE(components.size() == 2);
+  CHECK(words(components[0]) == std::vector<std::string>{"Components", "type", "throughput", "goodput", "util", "queue",
+                                                         "mean/max", "latency", "mean", "p99", "rejected", "orphaned"});
+  const auto row = words(components[1]);
+  REQUIRE(row.size() == 15);  // name, type, throughput and goodput with "qps", util, "mean / max", latency with "ms", p99, rejected, orphaned
+  CHECK(row[2] + " " + row[3] == fixed(web["throughput_qps"].get<double>(), 1) + " qps");
+  CHECK(row[4] + " " + row[5] == "0.0 qps");
+  CHECK(row.back() == std::to_string(web["orphaned"].get<int>()));
+  // Without orphaned work the column is left out.
+  const Report plain = run_report(small_scenario());
+  CHECK(!contains(plain.text, "orphaned"));
+  CHECK(contains(plain.text, "goodput"));
+}
+
+TEST_CASE("figures of nothing completed are \"-\", not zeros") {
+  const Report r = run_report(impatient_scenario());
+  INFO(r.text);
+  REQUIRE(r.results["summary"]["completed"] == 0);
+  // No request completed: no throughput, no latency.
+  CHECK(words(line_starting(r.text, "  total ")).back() == "-");
+  CHECK(words(line_starting(r.text, "  end to end ")) ==
+        std::vector<std::string>{"end", "to", "end", "-", "-", "-", "-", "-", "-"});
+
+  const Report n = run_report(never_completes_scenario());
+  INFO(n.text);
+  REQUIRE(n.results["operations"]["report"]["completed"] == 0);
+  REQUIRE(n.results["operations"]["report"]["offered"].get<int>() > 0);
+  REQUIRE(n.results["components"]["archive"]["completed"] == 0);
+  // The operation: offered and failed are counts, its throughput and latency "-".
+  const auto requests = table(n.text, "Requests");
+  const auto report_row = words(line_starting(n.text, "  report "));
+  REQUIRE(report_row.size() == 7);  // report, offered, the rate and its unit, completed, failed, throughput
+  CHECK(report_row[4] == "0");
+  CHECK(report_row.back() == "-");
+  CHECK(words(table(n.text, "Latency (ms)").back()) == std::vector<std::string>{"report", "-", "-", "-", "-", "-", "-"});
+  // The component: no throughput, goodput or latency; its utilization and queue are measured.
+  const auto archive = words(line_starting(n.text, "  archive "));
+  REQUIRE(archive.size() == 11);  // archive, type, throughput, goodput, util, queue "mean / max", latency, p99, rejected
+  CHECK(archive[2] == "-");  // throughput
+  CHECK(archive[3] == "-");  // goodput
+  CHECK(archive[4] == fixed(n.results["components"]["archive"]["utilization"].get<double>(), 2));
+  CHECK(archive[8] == "-");  // latency mean
+  CHECK(archive[9] == "-");  // p99
+  // The rows that did complete keep their figures.
+  CHECK(words(line_starting(n.text, "  read ")).back() == "qps");
+}
+
+TEST_CASE("offered load is shown as a rate, offered per second of the measured window") {
+  const Report r = run_report(impatient_scenario());
+  INFO(r.text);
+  REQUIRE(r.results["measured_s"] == 4.0);
+  REQUIRE(r.results["summary"]["offered"] == 400);
+  CHECK(contains(table(r.text, "Requests")[0], " offered   offered rate   completed "));
+  CHECK(words(line_starting(r.text, "  total ")) == std::vector<std::string>{"total", "400", "100.0", "qps", "0", "400", "-"});
+}
+
+TEST_CASE("a pool that waits more than it computes says on whom, largest first") {
+  const Report r = run_report(korean_scenario());
+  INFO(r.text);
+  const Json& web = r.results["components"]["웹서버"];
+  const double utilization = web["utilization"].get<double>();
+  const double database = web["waiting_on"]["데이터베이스"].get<double>();
+  const double inventory = web["waiting_on"][kLongName].get<double>();
+  REQUIRE(database > inventory);
+  CHECK(contains(r.text, "\n  웹서버, busy: " + fixed(100 * web["compute_utilization"].get<double>() / utilization, 0) +
+                             "% computing, " + fixed(100 * database / utilization, 0) + "% waiting on 데이터베이스, " +
+                             fixed(100 * inventory / utilization, 0) + "% waiting on " + kLongName.substr(0, 39) +
+                             "…\n"));
+  // Pools that compute, and the bottleneck (whose line says it), get no such line.
+  CHECK(!contains(r.text, "데이터베이스, busy"));
+  const Report hot = run_report(hot_key_scenario());
+  CHECK(!contains(hot.text, ", busy: "));
+  CHECK(contains(line_starting(hot.text, "Bottleneck: "), "waiting on db"));
+}
+
+TEST_CASE("every figure in the report groups its thousands with commas") {
+  // 3,000 requests a second at 8 workers that serve 1,600: rates, counts,
+  // events, latencies and queue lengths over a thousand.
+  Json s = balanced_scenario();
+  s["workloads"][0]["arrival"]["rate_qps"] = 3000;
+  s["duration_s"] = 3;
+  const Report r = run_report(s);
+  INFO(r.text);
+  REQUIRE(r.results["components"]["web"]["queue_length"]["mean"].get<double>() > 1000);
+  CHECK(contains(line_starting(r.text, "simulated "), ","));
+  CHECK(contains(line_starting(r.text, "  total "), ","));
+  const auto web = words(line_starting(r.text, "  web "));
+  CHECK(web[2].find(',') != std::string::npos);  // throughput
+  CHECK(web[8].find(',') != std::string::npos);  // mean queue
+  const std::string bottleneck = line_starting(r.text, "Bottleneck: ");
+  CHECK(contains(bottleneck.substr(bottleneck.find("mean queue")), ","));
+  // Below the header (whose seed and version are names, not amounts), no
+  // number has four digits in a row.
+  const std::string body = r.text.substr(r.text.find("\nRequests"));
+  std::size_t run_of_digits = 0, longest = 0;
+  for (char c : body) {
+    run_of_digits = std::isdigit(static_cast<unsigned char>(c)) ? run_of_digits + 1 : 0;
+    longest = std::max(longest, run_of_digits);
+  }
+  CHECK(longest <= 3);
+}
