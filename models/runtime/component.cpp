@@ -30,9 +30,9 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       // since gone back to the pool (its generation moved on), is over: the
       // reply is dropped here, and the parent is not touched beyond reading
       // its generation (pooled requests stay in memory for the whole run).
-      if (request.abandoned || (request.parent != nullptr && request.parent->generation != request.parent_generation)) {
+      if (!request.awaited()) {
         ++late_replies_;
-        context_.requests.release(request);
+        drop(request);
         return;
       }
       if (request.timer.valid()) {
@@ -41,18 +41,39 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       }
       on_reply(request);
       return;
-    case kCallTimeout:
+    case kCallTimeout: {
       request.timer = {};
+      // The request the call was made for may be gone: then nobody is told.
+      const bool told = request.awaited();
       request.abandoned = true;
-      on_call_timeout(request);
+      if (told) on_call_timeout(request);
+      // A call lost on the way has no reply to come: it ends here.
+      if (request.lost) context_.requests.release(request);
       return;
+    }
     default:
       on_timer(kind, data);
       return;
   }
 }
 
-void Node::send(Request& request, Link& link) {
+void Node::drop(Request& call) {
+  if (call.timer.valid()) {
+    context_.engine.cancel(call.timer);
+    call.timer = {};
+  }
+  context_.requests.release(call);
+}
+
+void Node::send(Request& request, Link& link, std::int32_t from_replica) {
+  if (link.disturbed) [[unlikely]] {
+    const Verdict verdict =
+        link.network->judge(link, Leg::Request, Endpoint{this, from_replica}, Endpoint{link.to, request.instance});
+    if (!verdict.normal) {
+      deliver_judged(request, verdict, link.to, kDeliverRequest, sim::Phase::Arrival);
+      return;
+    }
+  }
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (link.request_channel >= 0)
     context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
@@ -62,11 +83,54 @@ void Node::send(Request& request, Link& link) {
 
 void Node::reply(Request& request) {
   assert(request.link != nullptr && request.reply_to != nullptr);
+  Link& link = *request.link;
+  if (link.disturbed) [[unlikely]] {
+    // The reply goes from this node (the end of a forwarding chain, perhaps,
+    // not the link's far end) to the caller's replica that made the call.
+    const Request* parent = request.parent;
+    const std::int32_t caller_replica =
+        parent != nullptr && parent->generation == request.parent_generation ? parent->instance : -1;
+    const Verdict verdict = link.network->judge(link, Leg::Reply, Endpoint{this, request.instance},
+                                                Endpoint{request.reply_to, caller_replica});
+    if (!verdict.normal) {
+      deliver_judged(request, verdict, request.reply_to, kDeliverReply, sim::Phase::Departure);
+      return;
+    }
+  }
   const auto data = reinterpret_cast<std::uint64_t>(&request);
-  if (request.link->reply_channel >= 0)
-    context_.engine.post_on(request.link->reply_channel, request.reply_to, kDeliverReply, data);
+  if (link.reply_channel >= 0)
+    context_.engine.post_on(link.reply_channel, request.reply_to, kDeliverReply, data);
   else
-    context_.engine.post_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+    context_.engine.post_in(link.draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+}
+
+void Node::deliver_judged(Request& request, const Verdict& verdict, Node* to, std::uint32_t kind, sim::Phase phase) {
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  switch (verdict.fate) {
+    case Verdict::Fate::Deliver:
+      context_.engine.post_in(verdict.delay, phase, to, kind, data);
+      return;
+    case Verdict::Fate::Refuse:
+      // The connection is refused: whoever waits for the reply learns it at
+      // once, as a failed reply (the link's failure replaces any other).
+      request.failure = verdict.failure;
+      context_.engine.post_in(sim::Time{}, sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+      return;
+    case Verdict::Fate::Lose:
+      lose(request);
+      return;
+  }
+}
+
+void Node::lose(Request& request) {
+  if (!request.awaited()) {
+    drop(request);
+    return;
+  }
+  // Released when its caller's timeout fires. Without a timeout nobody will
+  // ever give up: it stays in flight, as its caller waits for ever, and
+  // limits.max_in_flight bounds what such waits can hold.
+  if (request.timer.valid()) request.lost = true;
 }
 
 Request& Node::new_request() {
@@ -99,7 +163,7 @@ void Node::dispatch(Dependency& dependency, Request& request) {
   if (dependency.has_timeout())
     request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
                                                 reinterpret_cast<std::uint64_t>(&request));
-  send(request, dependency.link());
+  send(request, dependency.link(), request.parent != nullptr ? request.parent->instance : -1);
 }
 
 WindowFigures window_figures(const Snapshot& a, const Snapshot& b) {

@@ -68,10 +68,26 @@ class Node : public sim::EventTarget {
   // Replies that came after their caller had stopped waiting, dropped.
   std::uint64_t late_replies() const { return late_replies_; }
 
+  // Where the node is: the place of one replica, or of the node as a whole
+  // (replica -1; none when its replicas are apart), as an index into the
+  // network's places; -1 for none.
+  std::int32_t place(std::int32_t replica = -1) const {
+    if (replica >= 0 && static_cast<std::size_t>(replica) < replica_places_.size())
+      return replica_places_[static_cast<std::size_t>(replica)];
+    return place_;
+  }
+  // `by_replica` is empty when the node was placed as a whole.
+  void set_place(std::int32_t whole, std::vector<std::int32_t> by_replica) {
+    place_ = whole;
+    replica_places_ = std::move(by_replica);
+  }
+
  protected:
   sim::Time now() const { return context_.engine.now(); }
-  // Sends a request down a link; it arrives after the link's latency.
-  void send(Request& request, Link& link);
+  // Sends a request down a link, from replica `from_replica` of this node
+  // (-1: none); it arrives after the link's latency, unless a fault on the
+  // link refuses or loses it (see deliver_judged).
+  void send(Request& request, Link& link, std::int32_t from_replica = -1);
   // Returns a request to its sender over the link it came by, in the
   // Departure phase (see network.h).
   void reply(Request& request);
@@ -88,7 +104,19 @@ class Node : public sim::EventTarget {
   Context& context_;
 
  private:
+  // A message the network did not let through as normal: delivered late,
+  // refused (the request goes back at once to whoever waits for it, failed)
+  // or lost.
+  void deliver_judged(Request& request, const Verdict& verdict, Node* to, std::uint32_t kind, sim::Phase phase);
+  // A message lost on the way. Nobody hears of it: its caller's timeout,
+  // if any, ends the wait and releases it.
+  void lose(Request& request);
+  // Releases a call nobody waits for any more, and its timer.
+  void drop(Request& call);
+
   std::uint64_t late_replies_ = 0;
+  std::int32_t place_ = -1;
+  std::vector<std::int32_t> replica_places_;
 };
 
 // Counters of one component (or one replica), cumulative from time zero.
@@ -209,6 +237,7 @@ class Wiring {
  public:
   virtual ~Wiring() = default;
   virtual Node& node(const std::string& name) = 0;  // validated to exist
+  virtual Node* find_node(const std::string& name) = 0;  // null when there is none
   virtual Link& link(Node& from, Node& to) = 0;
   virtual std::uint32_t operation(const std::string& name) = 0;
   virtual Failure failure_cause(std::string_view name) = 0;

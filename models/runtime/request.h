@@ -70,12 +70,17 @@ struct Request {
   std::uint64_t scratch = 0;      // for the node holding it (a load balancer's backend, a closed-loop user)
   sim::EventHandle timer{};       // the caller's timeout on this call
   bool abandoned = false;         // the caller stopped waiting; the reply is dropped
+  bool lost = false;              // lost on a link: its caller's timeout releases it
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
   void take_failure_from(const Request& call) {
     if (call.failure && !failure) failure = call.failure;
   }
+
+  // Whether anyone still waits for this call's reply: its caller has not
+  // given up on it, and the request it was made for is still the same.
+  bool awaited() const { return !abandoned && (parent == nullptr || parent->generation == parent_generation); }
 
   // Back to the defaults above, field by field (assigning a fresh Request
   // would build it on the stack and copy it, on every request).
@@ -94,6 +99,7 @@ struct Request {
     scratch = 0;
     timer = {};
     abandoned = false;
+    lost = false;
   }
 };
 

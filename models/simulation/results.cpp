@@ -42,6 +42,10 @@ Json outcomes_json(const Outcomes& o, double seconds, const FailureCauses& cause
 
 Json nullable(double v) { return std::isnan(v) ? Json(nullptr) : Json(v); }
 
+Json place_json(const Network& network, std::int32_t place) {
+  return place < 0 ? Json(nullptr) : Json(network.place_name(place));
+}
+
 }  // namespace
 
 Json Simulation::results() const {
@@ -93,6 +97,7 @@ Json Simulation::results() const {
     const ComponentStats& s = c->stats();
     Json j = Json::object();
     j["type"] = c->type();
+    j["place"] = place_json(*network_, c->place());
     j["arrivals"] = f.arrivals;
     j["completed"] = f.completed;
     j["rejected"] = f.rejected;
@@ -115,6 +120,14 @@ Json Simulation::results() const {
     j["latency_ms"] = latency;
     const Json extra = c->extra_results(now);
     for (const auto& [key, value] : extra.items()) j[key] = value;
+    // Replicas placed apart: where each one is.
+    bool apart = false;
+    for (std::int32_t r = 0; r < c->replicas(); ++r) apart = apart || c->place(r) != c->place();
+    if (apart) {
+      Json by_replica = Json::array();
+      for (std::int32_t r = 0; r < c->replicas(); ++r) by_replica.push_back(place_json(*network_, c->place(r)));
+      j["place_by_replica"] = by_replica;
+    }
     components[c->name()] = j;
 
     // The bottleneck is the most utilized pool; among pools within two
@@ -131,6 +144,7 @@ Json Simulation::results() const {
     }
   }
   out["components"] = components;
+  out["network"] = network_->results();
   if (bottleneck) {
     const Json& b = components[bottleneck->name()];
     Json j = Json::object();

@@ -40,6 +40,15 @@ class Simulation final : private Wiring, private sim::EventTarget {
   // clock, no addresses, fixed order.
   spec::Json results() const;
 
+  // Runs `action` at simulated time `at` (not before now), before the
+  // events of that instant: how faults are applied during a run. Actions at
+  // the same instant run in the order they were added.
+  void at(sim::Time at, std::function<void(Simulation&)> action);
+  // What a fault reaches: the network, and the nodes by name (null: none).
+  Network& network() { return *network_; }
+  Component* component(std::string_view name);
+  Node* find_node(const std::string& name) override;
+
   std::uint64_t events() const { return context_.engine.events_processed(); }
   std::uint64_t seed() const { return context_.streams.seed(); }
   const std::string& stop_problem() const { return stop_problem_; }
@@ -69,6 +78,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   bool interrupted_ = false;  // stopped by the progress callback
   std::string stop_problem_;
   bool window_open_ = false;
+  std::vector<std::function<void(Simulation&)>> actions_;  // by Simulation::at, in order added
 };
 
 }  // namespace archsim::models
