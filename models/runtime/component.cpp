@@ -30,9 +30,8 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       // since gone back to the pool (its generation moved on), is over: the
       // reply is dropped here, and the parent is not touched beyond reading
       // its generation (pooled requests stay in memory for the whole run).
-      if (!request.awaited()) {
-        ++late_replies_;
-        drop(request);
+      if (!request.awaited()) [[unlikely]] {
+        drop_late(request);
         return;
       }
       if (request.timer.valid()) {
@@ -41,20 +40,29 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       }
       on_reply(request);
       return;
-    case kCallTimeout: {
-      request.timer = {};
-      // The request the call was made for may be gone: then nobody is told.
-      const bool told = request.awaited();
-      request.abandoned = true;
-      if (told) on_call_timeout(request);
-      // A call lost on the way has no reply to come: it ends here.
-      if (request.lost) context_.requests.release(request);
+    case kCallTimeout:
+      call_timed_out(request);
       return;
-    }
     default:
       on_timer(kind, data);
       return;
   }
+}
+
+void Node::drop_late(Request& call) {
+  ++late_replies_;
+  drop(call);
+}
+
+void Node::call_timed_out(Request& call) {
+  call.timer = {};
+  // The request the call was made for may be gone (back in the pool, or
+  // disowned by a crash: Request::disown_calls): then nobody is told.
+  const bool told = call.awaited();
+  call.abandoned = true;
+  if (told) on_call_timeout(call);
+  // A call lost on the way has no reply to come: it ends here.
+  if (call.lost) context_.requests.release(call);
 }
 
 void Node::drop(Request& call) {

@@ -113,6 +113,10 @@ class Node : public sim::EventTarget {
   void lose(Request& request);
   // Releases a call nobody waits for any more, and its timer.
   void drop(Request& call);
+  // Out of the way of the common deliveries: a reply nobody waits for, and
+  // a caller's timeout.
+  [[gnu::noinline]] void drop_late(Request& call);
+  [[gnu::noinline]] void call_timed_out(Request& call);
 
   std::uint64_t late_replies_ = 0;
   std::int32_t place_ = -1;
