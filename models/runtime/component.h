@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "models/runtime/fault.h"
 #include "models/runtime/network.h"
 #include "models/runtime/request.h"
 #include "models/format/spec.h"
@@ -211,6 +212,9 @@ class Component : public Node {
   virtual std::int64_t capacity() const { return 0; }
   // Identical instances a load balancer can spread requests over (0: none).
   virtual std::int64_t replicas() const { return 0; }
+  // A fault reaches the component (fault.h); false when its type does not
+  // support the action, which then changes nothing.
+  virtual bool on_fault(const FaultAction&) { return false; }
 
   const ComponentStats& stats() const { return stats_; }
   void begin_window(sim::Time now);

@@ -10,7 +10,9 @@ WorkerPool::WorkerPool(const PoolConfig& config, ComponentStats& stats, Context&
       replicas_(static_cast<std::size_t>(config.replicas)),
       per_replica_(replicas_.size() > 1),
       stats_(stats),
-      queue_full_(context.failures.intern("queue_full")) {}
+      queue_full_(context.failures.intern("queue_full")),
+      requests_(context.requests),
+      mark_(context.requests.new_holder_mark()) {}
 
 WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) {
   std::size_t r;
@@ -23,6 +25,10 @@ WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) {
     request.instance = static_cast<std::int32_t>(r);
   }
   Replica& replica = replicas_[r];
+  if (replica.down) [[unlikely]] {
+    request.failure = replica.down;
+    return Admission::Rejected;
+  }
   if (replica.busy < workers_) {
     start(request, replica, now);
     return Admission::Started;
@@ -37,6 +43,7 @@ WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) {
 }
 
 void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
+  request.held_by = mark_;
   ++replica.busy;
   if (per_replica_) replica.busy_time.set(now, replica.busy);
   stats_.busy.add(now, +1);
@@ -47,9 +54,11 @@ void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
   stats_.wait.record(waited.ns);
 }
 
-std::size_t WorkerPool::free_worker(const Request& request, sim::Time now) {
+std::size_t WorkerPool::free_worker(Request& request, sim::Time now) {
   const auto r = static_cast<std::size_t>(request.instance);
   Replica& replica = replicas_[r];
+  assert(request.held_by == mark_);
+  request.held_by = 0;
   --replica.busy;
   if (per_replica_) replica.busy_time.set(now, replica.busy);
   ++replica.completed;
@@ -64,6 +73,22 @@ Request* WorkerPool::next(std::size_t r, sim::Time now) {
   stats_.queue.add(now, -1);
   start(next, replica, now);
   return &next;
+}
+
+std::vector<Request*> WorkerPool::holders(std::size_t replica) const {
+  std::vector<Request*> out;
+  requests_.for_each([&](Request& r) {
+    if (r.held_by == mark_ && static_cast<std::size_t>(r.instance) == replica) out.push_back(&r);
+  });
+  assert(static_cast<std::int64_t>(out.size()) == replicas_[replica].busy);
+  return out;
+}
+
+Request* WorkerPool::take_waiting(std::size_t r, sim::Time now) {
+  Replica& replica = replicas_[r];
+  if (replica.queue.empty()) return nullptr;
+  stats_.queue.add(now, -1);
+  return replica.queue.pop_front();
 }
 
 void WorkerPool::on_window_begin(sim::Time now) {

@@ -11,6 +11,11 @@
 // owner's ComponentStats), and each replica's busy time and completions.
 // What a worker does with a request is its owner's business.
 //
+// A replica can be taken down (a crash) and brought back: while down, every
+// request admitted to it is refused with the cause its owner gave; its owner
+// empties it through holders() and take_waiting(). The pool marks the
+// requests holding its workers (Request::held_by) to find them again.
+//
 // Not modelled here: other queue disciplines, work stealing between
 // replicas, per-request memory.
 #pragma once
@@ -60,14 +65,25 @@ class WorkerPool {
 
   // Picks the request's replica (the one a load balancer chose, else the
   // next in turn) and gives it a worker, a place in the queue, or the
-  // queue_full failure. `request.arrived` must be set: a wait counts from it.
+  // queue_full failure (a replica that is down refuses with its own cause).
+  // `request.arrived` must be set: a wait counts from it.
   Admission admit(Request& request, sim::Time now);
   // Frees the worker `request` held (the request is done here) and returns
   // the replica it was on.
-  std::size_t free_worker(const Request& request, sim::Time now);
+  std::size_t free_worker(Request& request, sim::Time now);
   // The next request waiting at the replica takes the worker just freed
   // (its wait counted); null when none waits.
   Request* next(std::size_t replica, sim::Time now);
+
+  // Takes a replica down (`refusal`: the failure of what is admitted to it
+  // meanwhile) or, with kNoFailure, brings it back.
+  void set_down(std::size_t replica, Failure refusal) { replicas_[replica].down = refusal; }
+  bool down(std::size_t replica) const { return static_cast<bool>(replicas_[replica].down); }
+  // The requests holding workers of the replica, in the request pool's
+  // order. Walks the whole request pool: for a crash, not for every request.
+  std::vector<Request*> holders(std::size_t replica) const;
+  // Takes the oldest request waiting at the replica out of its queue, or null.
+  Request* take_waiting(std::size_t replica, sim::Time now);
 
   void begin_compute(sim::Time now) { stats_.computing.add(now, +1); }
   void end_compute(sim::Time now) { stats_.computing.add(now, -1); }
@@ -90,6 +106,7 @@ class WorkerPool {
     std::uint64_t completed = 0;
     __int128 window_busy = 0;
     std::uint64_t window_completed = 0;
+    Failure down{};  // down (crashed): what an admission fails with
   };
   void start(Request& request, Replica& replica, sim::Time now);
 
@@ -100,6 +117,8 @@ class WorkerPool {
   bool per_replica_;  // several replicas: track each one's busy time too
   ComponentStats& stats_;
   Failure queue_full_;
+  const RequestPool& requests_;
+  std::uint32_t mark_;  // set on the requests holding its workers (Request::held_by)
 };
 
 }  // namespace archsim::models
