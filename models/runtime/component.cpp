@@ -20,12 +20,14 @@ void Node::on_timer(std::uint32_t, std::uint64_t) { assert(false && "unexpected 
 void Node::on_call_timeout(Request&) { assert(false && "a timeout on a dependency without one"); }
 
 void Node::on_event(std::uint32_t kind, std::uint64_t data) {
-  Request& request = *reinterpret_cast<Request*>(data);
+  // The payload is a request for the kinds below; a node's own timers carry
+  // what they like (0, often), so it is read as a request only there.
   switch (kind) {
     case kDeliverRequest:
-      on_request(request);
+      on_request(*reinterpret_cast<Request*>(data));
       return;
-    case kDeliverReply:
+    case kDeliverReply: {
+      Request& request = *reinterpret_cast<Request*>(data);
       // A call this node gave up on, or one made for a request that has
       // since gone back to the pool (its generation moved on), is over: the
       // reply is dropped here, and the parent is not touched beyond reading
@@ -40,8 +42,9 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       }
       on_reply(request);
       return;
+    }
     case kCallTimeout:
-      call_timed_out(request);
+      call_timed_out(*reinterpret_cast<Request*>(data));
       return;
     default:
       on_timer(kind, data);
