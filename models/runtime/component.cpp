@@ -78,6 +78,7 @@ void Node::drop(Request& call) {
 
 void Node::send(Request& request, Link& link, std::int32_t from_replica) {
   if (link.disturbed) [[unlikely]] {
+    if (from_replica == kParentsReplica) from_replica = request.parent != nullptr ? request.parent->instance : -1;
     const Verdict verdict =
         link.network->judge(link, Leg::Request, Endpoint{this, from_replica}, Endpoint{link.to, request.instance});
     if (!verdict.normal) {
@@ -174,7 +175,7 @@ void Node::dispatch(Dependency& dependency, Request& request) {
   if (dependency.has_timeout())
     request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
                                                 reinterpret_cast<std::uint64_t>(&request));
-  send(request, dependency.link(), request.parent != nullptr ? request.parent->instance : -1);
+  send(request, dependency.link(), kParentsReplica);
 }
 
 WindowFigures window_figures(const Snapshot& a, const Snapshot& b) {

@@ -86,8 +86,10 @@ class Node : public sim::EventTarget {
  protected:
   sim::Time now() const { return context_.engine.now(); }
   // Sends a request down a link, from replica `from_replica` of this node
-  // (-1: none); it arrives after the link's latency, unless a fault on the
+  // (-1: none; kParentsReplica: the replica serving the request the call is
+  // made for); it arrives after the link's latency, unless a fault on the
   // link refuses or loses it (see deliver_judged).
+  static constexpr std::int32_t kParentsReplica = -2;
   void send(Request& request, Link& link, std::int32_t from_replica = -1);
   // Returns a request to its sender over the link it came by, in the
   // Departure phase (see network.h).

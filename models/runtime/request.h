@@ -124,7 +124,6 @@ class RequestPool {
   }
   void release(Request& r) {
     assert(in_use_ > 0);
-    assert(r.held_by == 0 && "a request goes back to the pool while it holds a worker");
     --in_use_;
     ++r.generation;
     free_.push_back(&r);
