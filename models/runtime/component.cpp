@@ -19,19 +19,20 @@ void Node::on_timer(std::uint32_t, std::uint64_t) { assert(false && "unexpected 
 void Node::on_call_timeout(Request&) { assert(false && "a timeout on a dependency without one"); }
 
 void Node::on_event(std::uint32_t kind, std::uint64_t data) {
-  Request& request = *reinterpret_cast<Request*>(data);
+  // The payload is a request for the kinds below; a node's own timers carry
+  // what they like (0, often), so it is read as a request only there.
   switch (kind) {
     case kDeliverRequest:
-      on_request(request);
+      on_request(*reinterpret_cast<Request*>(data));
       return;
-    case kDeliverReply:
+    case kDeliverReply: {
+      Request& request = *reinterpret_cast<Request*>(data);
       // A call this node gave up on, or one made for a request that has
       // since gone back to the pool (its generation moved on), is over: the
       // reply is dropped here, and the parent is not touched beyond reading
       // its generation (pooled requests stay in memory for the whole run).
-      if (request.abandoned || (request.parent != nullptr && request.parent->generation != request.parent_generation)) {
-        ++late_replies_;
-        context_.requests.release(request);
+      if (!request.awaited()) [[unlikely]] {
+        drop_late(request);
         return;
       }
       if (request.timer.valid()) {
@@ -40,15 +41,67 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       }
       on_reply(request);
       return;
+    }
     case kCallTimeout:
-      request.timer = {};
-      request.abandoned = true;
-      on_call_timeout(request);
+      call_timed_out(*reinterpret_cast<Request*>(data));
       return;
     default:
       on_timer(kind, data);
       return;
   }
+}
+
+void Node::drop_late(Request& call) {
+  ++late_replies_;
+  drop(call);
+}
+
+void Node::call_timed_out(Request& call) {
+  call.timer = {};
+  // The request the call was made for may be gone (back in the pool, or
+  // disowned by a crash: Request::disown_calls): then nobody is told.
+  const bool told = call.awaited();
+  call.abandoned = true;
+  if (told) on_call_timeout(call);
+  // A call lost on the way has no reply to come: it ends here.
+  if (call.lost) context_.requests.release(call);
+}
+
+void Node::drop(Request& call) {
+  if (call.timer.valid()) {
+    context_.engine.cancel(call.timer);
+    call.timer = {};
+  }
+  context_.requests.release(call);
+}
+
+void Node::deliver_judged(Request& request, const Verdict& verdict, Node* to, std::uint32_t kind, sim::Phase phase) {
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  switch (verdict.fate) {
+    case Verdict::Fate::Deliver:
+      context_.engine.post_in(verdict.delay, phase, to, kind, data);
+      return;
+    case Verdict::Fate::Refuse:
+      // The connection is refused: whoever waits for the reply learns it at
+      // once, as a failed reply (the link's failure replaces any other).
+      request.failure = verdict.failure;
+      context_.engine.post_in(sim::Time{}, sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+      return;
+    case Verdict::Fate::Lose:
+      lose(request);
+      return;
+  }
+}
+
+void Node::lose(Request& request) {
+  if (!request.awaited()) {
+    drop(request);
+    return;
+  }
+  // Released when its caller's timeout fires. Without a timeout nobody will
+  // ever give up: it stays in flight, as its caller waits for ever, and
+  // limits.max_in_flight bounds what such waits can hold.
+  if (request.timer.valid()) request.lost = true;
 }
 
 Request& Node::new_request() {

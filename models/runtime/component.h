@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "models/runtime/fault.h"
 #include "models/runtime/metric_set.h"
 #include "models/runtime/network.h"
 #include "models/runtime/request.h"
@@ -76,10 +77,28 @@ class Node : public sim::EventTarget {
   // Replies that came after their caller had stopped waiting, dropped.
   const std::uint64_t& late_replies() const { return late_replies_; }
 
+  // Where the node is: the place of one replica, or of the node as a whole
+  // (replica -1; none when its replicas are apart), as an index into the
+  // network's places; -1 for none.
+  std::int32_t place(std::int32_t replica = -1) const {
+    if (replica >= 0 && static_cast<std::size_t>(replica) < replica_places_.size())
+      return replica_places_[static_cast<std::size_t>(replica)];
+    return place_;
+  }
+  // `by_replica` is empty when the node was placed as a whole.
+  void set_place(std::int32_t whole, std::vector<std::int32_t> by_replica) {
+    place_ = whole;
+    replica_places_ = std::move(by_replica);
+  }
+
  protected:
   sim::Time now() const { return context_.engine.now(); }
-  // Sends a request down a link; it arrives after the link's latency.
-  void send(Request& request, Link& link);
+  // Sends a request down a link, from replica `from_replica` of this node
+  // (-1: none; kParentsReplica: the replica serving the request the call is
+  // made for); it arrives after the link's latency, unless a fault on the
+  // link refuses or loses it (see deliver_judged).
+  static constexpr std::int32_t kParentsReplica = -2;
+  void send(Request& request, Link& link, std::int32_t from_replica = -1);
   // Returns a request to its sender over the link it came by, in the
   // Departure phase (see network.h).
   void reply(Request& request);
@@ -96,12 +115,37 @@ class Node : public sim::EventTarget {
   Context& context_;
 
  private:
+  // A message the network did not let through as normal: delivered late,
+  // refused (the request goes back at once to whoever waits for it, failed)
+  // or lost.
+  void deliver_judged(Request& request, const Verdict& verdict, Node* to, std::uint32_t kind, sim::Phase phase);
+  // A message lost on the way. Nobody hears of it: its caller's timeout,
+  // if any, ends the wait and releases it.
+  void lose(Request& request);
+  // Releases a call nobody waits for any more, and its timer.
+  void drop(Request& call);
+  // Out of the way of the common deliveries: a reply nobody waits for, and
+  // a caller's timeout.
+  [[gnu::noinline]] void drop_late(Request& call);
+  [[gnu::noinline]] void call_timed_out(Request& call);
+
   std::uint64_t late_replies_ = 0;
+  std::int32_t place_ = -1;
+  std::vector<std::int32_t> replica_places_;
 };
 
 // Sending and replying, inline: every hop passes through them.
 
-inline void Node::send(Request& request, Link& link) {
+inline void Node::send(Request& request, Link& link, std::int32_t from_replica) {
+  if (link.disturbed) [[unlikely]] {
+    if (from_replica == kParentsReplica) from_replica = request.parent != nullptr ? request.parent->instance : -1;
+    const Verdict verdict =
+        link.network->judge(link, Leg::Request, Endpoint{this, from_replica}, Endpoint{link.to, request.instance});
+    if (!verdict.normal) {
+      deliver_judged(request, verdict, link.to, kDeliverRequest, sim::Phase::Arrival);
+      return;
+    }
+  }
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (link.request_channel >= 0)
     context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
@@ -111,11 +155,25 @@ inline void Node::send(Request& request, Link& link) {
 
 inline void Node::reply(Request& request) {
   assert(request.link != nullptr && request.reply_to != nullptr);
+  Link& link = *request.link;
+  if (link.disturbed) [[unlikely]] {
+    // The reply goes from this node (the end of a forwarding chain, perhaps,
+    // not the link's far end) to the caller's replica that made the call.
+    const Request* parent = request.parent;
+    const std::int32_t caller_replica =
+        parent != nullptr && parent->generation == request.parent_generation ? parent->instance : -1;
+    const Verdict verdict = link.network->judge(link, Leg::Reply, Endpoint{this, request.instance},
+                                                Endpoint{request.reply_to, caller_replica});
+    if (!verdict.normal) {
+      deliver_judged(request, verdict, request.reply_to, kDeliverReply, sim::Phase::Departure);
+      return;
+    }
+  }
   const auto data = reinterpret_cast<std::uint64_t>(&request);
-  if (request.link->reply_channel >= 0)
-    context_.engine.post_on(request.link->reply_channel, request.reply_to, kDeliverReply, data);
+  if (link.reply_channel >= 0)
+    context_.engine.post_on(link.reply_channel, request.reply_to, kDeliverReply, data);
   else
-    context_.engine.post_in(request.link->draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+    context_.engine.post_in(link.draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
 }
 
 // Counters of one component (or one replica), cumulative from time zero.
@@ -175,7 +233,7 @@ class ComponentStats {
     in_system.add(now, -1);
     ++counters.completed;
     if (request.failure) ++counters.failed;
-    if (check_awaited && !request.awaited()) ++counters.orphaned;
+    if (check_awaited && !request.awaited_all_the_way()) ++counters.orphaned;
     else if (!request.failure) ++counters.useful;
     const sim::Time stay = now - request.arrived;
     counters.residence_ns += stay.ns;
@@ -198,6 +256,9 @@ class Component : public Node {
   virtual std::int64_t capacity() const { return 0; }
   // Identical instances a load balancer can spread requests over (0: none).
   virtual std::int64_t replicas() const { return 0; }
+  // A fault reaches the component (fault.h); false when its type does not
+  // support the action, which then changes nothing.
+  virtual bool on_fault(const FaultAction&) { return false; }
 
   const ComponentStats& stats() const { return stats_; }
   const MetricSet& metrics() const { return metrics_; }
@@ -230,6 +291,7 @@ class Wiring {
  public:
   virtual ~Wiring() = default;
   virtual Node& node(const std::string& name) = 0;  // validated to exist
+  virtual Node* find_node(const std::string& name) = 0;  // null when there is none
   virtual Link& link(Node& from, Node& to) = 0;
   virtual std::uint32_t operation(const std::string& name) = 0;
   virtual Failure failure_cause(std::string_view name) = 0;

@@ -82,7 +82,7 @@ inline void Node::dispatch(Dependency& dependency, Request& request) {
   if (dependency.has_timeout())
     request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
                                                 reinterpret_cast<std::uint64_t>(&request));
-  send(request, dependency.link());
+  send(request, dependency.link(), kParentsReplica);
 }
 
 }  // namespace archsim::models

@@ -1,5 +1,8 @@
 #include "models/runtime/network.h"
 
+#include <cassert>
+#include <cmath>
+
 #include "models/runtime/component.h"
 
 namespace archsim::models {
@@ -11,6 +14,13 @@ spec::NodeRef network_spec() {
   static const spec::NodeRef node =
       Spec::object("Network between nodes")
           .optional("hop_latency", time_distribution_spec(), Json{{"type", "constant"}, {"value_ms", 0}})
+          .optional("places",
+                    Spec::map("Places (data centers, zones) and the nodes in each; a node in none is in no place",
+                              Spec::array("The nodes in this place: a workload or component by name, or one replica "
+                                          "of a component as NAME[REPLICA] (web[2], counting from 0)",
+                                          Spec::string("A node, or one replica of a component").max_length(120))
+                                  .items(0, 100000))
+                        .items(0, 10000))
           .build();
   return node;
 }
@@ -26,12 +36,29 @@ spec::NodeRef links_spec() {
   return node;
 }
 
-Network::Network(const Json& network, const Json& links, const sim::RandomStreams& streams)
+std::optional<PlaceMember> parse_place_member(std::string_view text, bool is_node_name) {
+  if (is_node_name) return PlaceMember{std::string(text), -1};
+  const auto open = text.rfind('[');
+  if (open == std::string_view::npos || open == 0 || text.back() != ']' || open + 2 >= text.size()) return std::nullopt;
+  const std::string_view digits = text.substr(open + 1, text.size() - open - 2);
+  if (digits.size() > 6) return std::nullopt;  // replicas are at most 10000
+  std::int32_t replica = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    replica = replica * 10 + (c - '0');
+  }
+  return PlaceMember{std::string(text.substr(0, open)), replica};
+}
+
+Network::Network(const Json& network, const Json& links, Context& context)
     : default_latency_(network.at("hop_latency")),
       overrides_(links),
-      streams_(streams) {}
+      places_(network.contains("places") ? network["places"] : Json::object()),
+      context_(context) {
+  for (const auto& [name, _] : places_.items()) place_names_.push_back(name);
+}
 
-Link& Network::link(Node& from, Node& to, sim::Engine& engine) {
+Link& Network::link(Node& from, Node& to) {
   for (auto& l : links_)
     if (l->from == &from && l->to == &to) return *l;
   const Json* latency = &default_latency_;
@@ -44,13 +71,210 @@ Link& Network::link(Node& from, Node& to, sim::Engine& engine) {
   l->from = &from;
   l->to = &to;
   l->latency = Delay(make_time_distribution(*latency));
-  l->rng = streams_.for_component("link:" + from.name() + "->" + to.name());
+  l->network = this;
+  l->disturbed = disturbed();
+  l->rng = context_.streams.for_component("link:" + from.name() + "->" + to.name());
+  l->loss_rng = context_.streams.for_component("link-loss:" + from.name() + "->" + to.name());
   if (l->latency.is_constant()) {
-    l->request_channel = engine.channel(l->latency.fixed(), sim::Phase::Arrival);
-    l->reply_channel = engine.channel(l->latency.fixed(), sim::Phase::Departure);
+    l->request_channel = context_.engine.channel(l->latency.fixed(), sim::Phase::Arrival);
+    l->reply_channel = context_.engine.channel(l->latency.fixed(), sim::Phase::Departure);
   }
   links_.push_back(std::move(l));
   return *links_.back();
+}
+
+void Network::place_nodes(Wiring& wiring) {
+  // Per node: its place as a whole, or its replicas' one by one.
+  struct Placed {
+    Node* node;
+    std::int32_t whole = -1;
+    std::vector<std::int32_t> by_replica;
+  };
+  std::vector<Placed> placed;  // in the order first named
+  auto entry = [&](Node& node) -> Placed& {
+    for (auto& p : placed)
+      if (p.node == &node) return p;
+    placed.push_back({&node, -1, {}});
+    return placed.back();
+  };
+  for (std::size_t p = 0; p < place_names_.size(); ++p) {
+    for (const auto& member : places_[place_names_[p]]) {
+      const auto& text = member.get_ref<const std::string&>();
+      // A whole node unless the text names none and reads NAME[REPLICA]
+      // (validation made sure one of the two holds).
+      const std::optional<PlaceMember> m = parse_place_member(text, wiring.find_node(text) != nullptr);
+      assert(m);
+      Placed& node = entry(wiring.node(m->node));
+      if (m->replica < 0) {
+        node.whole = static_cast<std::int32_t>(p);
+        continue;
+      }
+      const auto* component = dynamic_cast<const Component*>(node.node);
+      assert(component != nullptr && m->replica < component->replicas());
+      node.by_replica.resize(static_cast<std::size_t>(component->replicas()), -1);
+      node.by_replica[static_cast<std::size_t>(m->replica)] = static_cast<std::int32_t>(p);
+    }
+  }
+  for (auto& p : placed) {
+    if (!p.by_replica.empty()) {
+      // Replicas placed one by one: the node as a whole is where they all are, if they are together.
+      p.whole = p.by_replica.front();
+      for (auto r : p.by_replica)
+        if (r != p.whole) p.whole = -1;
+    }
+    p.node->set_place(p.whole, std::move(p.by_replica));
+  }
+}
+
+std::optional<std::int32_t> Network::place(std::string_view name) const {
+  for (std::size_t i = 0; i < place_names_.size(); ++i)
+    if (place_names_[i] == name) return static_cast<std::int32_t>(i);
+  return std::nullopt;
+}
+
+void Network::set(Fault fault, Ways ways) {
+  auto put = [&](const Fault& f) {
+    for (auto& existing : faults_)
+      if (existing.kind == f.kind && existing.from == f.from && existing.to == f.to) {
+        existing = f;
+        return;
+      }
+    faults_.push_back(f);
+  };
+  put(fault);
+  if (ways == Ways::BothWays && !(fault.from == fault.to)) {
+    std::swap(fault.from, fault.to);
+    put(fault);
+  }
+  faults_changed();
+}
+
+void Network::cut(LinkEnd a, LinkEnd b, Ways ways, CutMode mode) {
+  if (mode == CutMode::FailFast) link_down_ = context_.failures.intern("link_down");
+  Fault f;
+  f.from = a;
+  f.to = b;
+  f.kind = Fault::Kind::Cut;
+  f.mode = mode;
+  set(f, ways);
+}
+
+void Network::slow(LinkEnd a, LinkEnd b, Ways ways, double factor, sim::Time added) {
+  assert(factor > 0 && std::isfinite(factor) && added.ns >= 0);
+  Fault f;
+  f.from = a;
+  f.to = b;
+  f.kind = Fault::Kind::Slow;
+  f.factor = factor;
+  f.added = added;
+  set(f, ways);
+}
+
+void Network::make_lossy(LinkEnd a, LinkEnd b, Ways ways, double loss) {
+  assert(loss >= 0 && loss <= 1);
+  Fault f;
+  f.from = a;
+  f.to = b;
+  f.kind = Fault::Kind::Loss;
+  f.loss = loss;
+  set(f, ways);
+}
+
+void Network::restore(LinkEnd a, LinkEnd b, Ways ways) {
+  std::erase_if(faults_, [&](const Fault& f) {
+    return (f.from == a && f.to == b) || (ways == Ways::BothWays && f.from == b && f.to == a);
+  });
+  faults_changed();
+}
+
+void Network::faults_changed() {
+  // Every link asks while any fault is in force: a reply at the end of a
+  // forwarding chain travels a link whose ends are not its sender's, so
+  // which links a fault reaches is known only message by message.
+  for (auto& l : links_) l->disturbed = disturbed();
+}
+
+namespace {
+
+bool matches(const LinkEnd& end, const Endpoint& at) {
+  if (end.node != nullptr) return end.node == at.node && (end.replica < 0 || end.replica == at.replica);
+  return at.node->place(at.replica) == end.place;
+}
+
+}  // namespace
+
+Verdict Network::judge(Link& link, Leg leg, Endpoint from, Endpoint to) {
+  Verdict v;
+  double factor = 1;
+  sim::Time added{};
+  double kept = 1;  // the chance that no lossy fault loses the message
+  for (const Fault& f : faults_) {
+    if (!matches(f.from, from) || !matches(f.to, to)) continue;
+    switch (f.kind) {
+      case Fault::Kind::Cut:
+        // The first cut that matches decides; nothing is drawn.
+        if (f.mode == CutMode::FailFast) {
+          v.fate = Verdict::Fate::Refuse;
+          v.failure = link_down_;
+          ++(leg == Leg::Request ? link.counters.requests_refused : link.counters.replies_refused);
+        } else {
+          v.fate = Verdict::Fate::Lose;
+          ++(leg == Leg::Request ? link.counters.requests_lost : link.counters.replies_lost);
+        }
+        v.normal = false;
+        return v;
+      case Fault::Kind::Slow:
+        factor *= f.factor;
+        added += f.added;
+        break;
+      case Fault::Kind::Loss:
+        kept *= 1 - f.loss;
+        break;
+    }
+  }
+  if (kept < 1 && link.loss_rng.uniform() >= kept) {
+    v.fate = Verdict::Fate::Lose;
+    v.normal = false;
+    ++(leg == Leg::Request ? link.counters.requests_lost : link.counters.replies_lost);
+    return v;
+  }
+  if (factor != 1 || added.ns != 0) {
+    // The latency is drawn as it would be, then stretched: the link's draws
+    // stay those of a normal run.
+    const sim::Time drawn = link.draw();
+    v.normal = false;
+    v.delay = sim::Time::from_ns(std::llround(static_cast<double>(drawn.ns) * factor)) + added;
+  }
+  return v;
+}
+
+void Network::begin_window() {
+  for (auto& l : links_) l->window_start = l->counters;
+}
+
+Json Network::results() const {
+  Json out = Json::object();
+  out["places"] = places_;
+  std::uint64_t lost = 0, refused = 0;
+  Json links = Json::array();
+  for (const auto& l : links_) {
+    const LinkCounters& a = l->window_start;
+    const LinkCounters& b = l->counters;
+    Json j = Json::object();
+    j["from"] = l->from->name();
+    j["to"] = l->to->name();
+    j["requests_lost"] = b.requests_lost - a.requests_lost;
+    j["replies_lost"] = b.replies_lost - a.replies_lost;
+    j["requests_refused"] = b.requests_refused - a.requests_refused;
+    j["replies_refused"] = b.replies_refused - a.replies_refused;
+    lost += b.requests_lost - a.requests_lost + b.replies_lost - a.replies_lost;
+    refused += b.requests_refused - a.requests_refused + b.replies_refused - a.replies_refused;
+    links.push_back(j);
+  }
+  out["lost"] = lost;
+  out["refused"] = refused;
+  out["links"] = links;
+  return out;
 }
 
 }  // namespace archsim::models

@@ -70,6 +70,8 @@ struct Request {
   std::uint64_t scratch = 0;      // for the node holding it (a load balancer's backend, a closed-loop user)
   sim::EventHandle timer{};       // the caller's timeout on this call
   bool abandoned = false;         // the caller stopped waiting; the reply is dropped
+  bool lost = false;              // lost on a link: its caller's timeout releases it
+  std::uint32_t held_by = 0;      // the mark of the worker pool whose worker it holds; 0: none
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
@@ -77,19 +79,26 @@ struct Request {
     if (call.failure && !failure) failure = call.failure;
   }
 
-  // Whether someone still waits for this request's reply: its caller has
-  // not given up on it, nor has anyone above its caller given up on theirs.
-  // Walks up the calls; stops where a caller is gone (its generation moved
-  // on), without reading anything else of it.
-  bool awaited() const {
+  // Whether its caller still waits for this call's reply: it has not given
+  // up on it, and the request it was made for is still the same.
+  bool awaited() const { return !abandoned && (parent == nullptr || parent->generation == parent_generation); }
+
+  // Whether anyone still waits for this request's reply: its caller, and
+  // everyone above its caller, for theirs. Walks up the calls; stops where
+  // a caller is gone (its generation moved on), reading nothing else of it.
+  bool awaited_all_the_way() const {
     const Request* r = this;
     for (;;) {
-      if (r->abandoned) return false;
+      if (!r->awaited()) return false;
       if (r->parent == nullptr) return true;
-      if (r->parent->generation != r->parent_generation) return false;
       r = r->parent;
     }
   }
+
+  // Makes every call this request has made late, as if it had gone back to
+  // the pool: their replies will be dropped, their timeouts ignored. For a
+  // request whose holder dies with it (a crashed replica).
+  void disown_calls() { ++generation; }
 
   // Back to the defaults above, field by field (assigning a fresh Request
   // would build it on the stack and copy it, on every request).
@@ -108,6 +117,8 @@ struct Request {
     scratch = 0;
     timer = {};
     abandoned = false;
+    lost = false;
+    held_by = 0;
   }
 };
 
@@ -132,15 +143,28 @@ class RequestPool {
   std::size_t in_use() const { return in_use_; }
   std::size_t peak() const { return peak_; }
 
+  // A mark for a holder of requests (a worker pool) to set on those it
+  // holds (Request::held_by) and find them again with for_each; never 0.
+  std::uint32_t new_holder_mark() { return ++holder_marks_; }
+  // Every request, in use or not, in a fixed order (that of the blocks).
+  template <class F>
+  void for_each(F f) const {
+    for (std::size_t b = 0; b < blocks_.size(); ++b)
+      for (std::size_t i = 0; i < block_sizes_[b]; ++i) f(blocks_[b][i]);
+  }
+
  private:
   void grow() {
     const std::size_t n = blocks_.empty() ? 1024 : blocks_.size() * 1024;
     blocks_.push_back(std::make_unique<Request[]>(n));
+    block_sizes_.push_back(n);
     free_.reserve(free_.size() + n);
     for (std::size_t i = n; i-- > 0;) free_.push_back(&blocks_.back()[i]);
   }
   std::vector<std::unique_ptr<Request[]>> blocks_;
+  std::vector<std::size_t> block_sizes_;
   std::vector<Request*> free_;
+  std::uint32_t holder_marks_ = 0;
   std::size_t in_use_ = 0;
   std::size_t peak_ = 0;
 };

@@ -10,7 +10,10 @@ WorkerPool::WorkerPool(const PoolConfig& config, ComponentStats& stats, Context&
       replicas_(static_cast<std::size_t>(config.replicas)),
       per_replica_(replicas_.size() > 1),
       stats_(stats),
-      queue_full_(context.failures.intern("queue_full")) {}
+      queue_full_(context.failures.intern("queue_full")),
+      requests_(context.requests),
+      mark_(context.requests.new_holder_mark()) {}
+
 
 void WorkerPool::declare_metrics(MetricSet& metrics) {
   metrics.extra("replicas", [this](sim::Time, sim::Time) { return spec::Json(replicas()); });
@@ -26,6 +29,22 @@ void WorkerPool::declare_metrics(MetricSet& metrics) {
                   &replicas_[i].busy_time, [this] { return static_cast<double>(workers_); });
     metrics.series_only();
   }
+}
+
+std::vector<Request*> WorkerPool::holders(std::size_t replica) const {
+  std::vector<Request*> out;
+  requests_.for_each([&](Request& r) {
+    if (r.held_by == mark_ && static_cast<std::size_t>(r.instance) == replica) out.push_back(&r);
+  });
+  assert(static_cast<std::int64_t>(out.size()) == replicas_[replica].busy);
+  return out;
+}
+
+Request* WorkerPool::take_waiting(std::size_t r, sim::Time now) {
+  Replica& replica = replicas_[r];
+  if (replica.queue.empty()) return nullptr;
+  stats_.queue.add(now, -1);
+  return replica.queue.pop_front();
 }
 
 void WorkerPool::on_window_begin(sim::Time now) {

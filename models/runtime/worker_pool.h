@@ -11,6 +11,11 @@
 // owner's ComponentStats), and each replica's busy time and completions.
 // What a worker does with a request is its owner's business.
 //
+// A replica can be taken down (a crash) and brought back: while down, every
+// request admitted to it is refused with the cause its owner gave; its owner
+// empties it through holders() and take_waiting(). The pool marks the
+// requests holding its workers (Request::held_by) to find them again.
+//
 // Not modelled here: other queue disciplines, work stealing between
 // replicas, per-request memory.
 #pragma once
@@ -62,14 +67,25 @@ class WorkerPool {
 
   // Picks the request's replica (the one a load balancer chose, else the
   // next in turn) and gives it a worker, a place in the queue, or the
-  // queue_full failure. `request.arrived` must be set: a wait counts from it.
+  // queue_full failure (a replica that is down refuses with its own cause).
+  // `request.arrived` must be set: a wait counts from it.
   Admission admit(Request& request, sim::Time now);
   // Frees the worker `request` held (the request is done here) and returns
   // the replica it was on.
-  std::size_t free_worker(const Request& request, sim::Time now);
+  std::size_t free_worker(Request& request, sim::Time now);
   // The next request waiting at the replica takes the worker just freed
   // (its wait counted); null when none waits.
   Request* next(std::size_t replica, sim::Time now);
+
+  // Takes a replica down (`refusal`: the failure of what is admitted to it
+  // meanwhile) or, with kNoFailure, brings it back.
+  void set_down(std::size_t replica, Failure refusal) { replicas_[replica].down = refusal; }
+  bool down(std::size_t replica) const { return static_cast<bool>(replicas_[replica].down); }
+  // The requests holding workers of the replica, in the request pool's
+  // order. Walks the whole request pool: for a crash, not for every request.
+  std::vector<Request*> holders(std::size_t replica) const;
+  // Takes the oldest request waiting at the replica out of its queue, or null.
+  Request* take_waiting(std::size_t replica, sim::Time now);
 
   void begin_compute(sim::Time now) { stats_.computing.add(now, +1); }
   void end_compute(sim::Time now) { stats_.computing.add(now, -1); }
@@ -84,6 +100,7 @@ class WorkerPool {
   // with several replicas (up to kMaxReplicaSeries) a series column for each.
   void declare_metrics(MetricSet& metrics);
   static constexpr std::int64_t kMaxReplicaSeries = 100;
+  // Per-replica figures over the measured window, for the results.
   void on_window_begin(sim::Time now);
   spec::Json replica_results(sim::Time window_start, sim::Time now) const;
   void check_invariants() const;
@@ -96,6 +113,7 @@ class WorkerPool {
     std::uint64_t completed = 0;
     __int128 window_busy = 0;
     std::uint64_t window_completed = 0;
+    Failure down{};  // down (crashed): what an admission fails with
   };
   void start(Request& request, Replica& replica, sim::Time now);
 
@@ -106,6 +124,8 @@ class WorkerPool {
   bool per_replica_;  // several replicas: track each one's busy time too
   ComponentStats& stats_;
   Failure queue_full_;
+  const RequestPool& requests_;
+  std::uint32_t mark_;  // set on the requests holding its workers (Request::held_by)
 };
 
 // The hot path, inline: every request passes through it.
@@ -121,6 +141,10 @@ inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) 
     request.instance = static_cast<std::int32_t>(r);
   }
   Replica& replica = replicas_[r];
+  if (replica.down) [[unlikely]] {
+    request.failure = replica.down;
+    return Admission::Rejected;
+  }
   if (replica.busy < workers_) {
     start(request, replica, now);
     return Admission::Started;
@@ -135,6 +159,7 @@ inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) 
 }
 
 inline void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
+  request.held_by = mark_;
   ++replica.busy;
   if (per_replica_) replica.busy_time.set(now, replica.busy);
   stats_.busy.add(now, +1);
@@ -145,9 +170,11 @@ inline void WorkerPool::start(Request& request, Replica& replica, sim::Time now)
   stats_.wait.record(waited.ns);
 }
 
-inline std::size_t WorkerPool::free_worker(const Request& request, sim::Time now) {
+inline std::size_t WorkerPool::free_worker(Request& request, sim::Time now) {
   const auto r = static_cast<std::size_t>(request.instance);
   Replica& replica = replicas_[r];
+  assert(request.held_by == mark_);
+  request.held_by = 0;
   --replica.busy;
   if (per_replica_) replica.busy_time.set(now, replica.busy);
   ++replica.completed;

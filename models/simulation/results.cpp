@@ -40,6 +40,10 @@ Json outcomes_json(const Outcomes& o, double seconds, const FailureCauses& cause
   return out;
 }
 
+Json place_json(const Network& network, std::int32_t place) {
+  return place < 0 ? Json(nullptr) : Json(network.place_name(place));
+}
+
 }  // namespace
 
 Json Simulation::results() const {
@@ -89,7 +93,16 @@ Json Simulation::results() const {
   for (const auto& c : components_) {
     Json j = Json::object();
     j["type"] = c->type();
+    j["place"] = place_json(*network_, c->place());
     c->summary(now, j);
+    // Replicas placed apart: where each one is.
+    bool apart = false;
+    for (std::int32_t r = 0; r < c->replicas(); ++r) apart = apart || c->place(r) != c->place();
+    if (apart) {
+      Json by_replica = Json::array();
+      for (std::int32_t r = 0; r < c->replicas(); ++r) by_replica.push_back(place_json(*network_, c->place(r)));
+      j["place_by_replica"] = by_replica;
+    }
 
     // The bottleneck is the most utilized pool, judged by its hottest
     // replica (an uneven spread saturates one replica first); among pools
@@ -124,6 +137,7 @@ Json Simulation::results() const {
     components[c->name()] = std::move(j);
   }
   out["components"] = components;
+  out["network"] = network_->results();
   if (bottleneck) {
     const Json& b = components[bottleneck->name()];
     Json j = Json::object();

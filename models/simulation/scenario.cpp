@@ -140,6 +140,69 @@ class View final : public ScenarioView {
   const std::map<std::string, NodeInfo>& nodes_;
 };
 
+// `network.places`: every member names a node, or a replica the component
+// has; nothing is in two places; no place takes a node's name (a fault names
+// either, so the two must not be confused).
+void check_places(const Json& config, const std::map<std::string, NodeInfo>& nodes,
+                  const std::vector<std::string>& node_names, spec::Errors& errors, std::size_t structural) {
+  if (!config.contains("network") || !config["network"].is_object() || !config["network"].contains("places") ||
+      has_error_under(errors, structural, "network"))
+    return;
+  const Json& places = config["network"]["places"];
+  const spec::Path root = spec::Path() / "network" / "places";
+  struct Entry {
+    std::int32_t replica;
+    std::string text, place, path;
+  };
+  std::map<std::string, std::vector<Entry>> placed;  // by node
+  for (const auto& [place, members] : places.items()) {
+    if (nodes.count(place))
+      errors.add(root / place, "\"" + place + "\" is the name of a " +
+                                   (nodes.at(place).list == "workloads" ? "workload" : "component") +
+                                   "; a place needs a name of its own");
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const std::string text = members[i].get<std::string>();
+      const spec::Path path = (root / place)[i];
+      const auto member = parse_place_member(text, nodes.count(text) > 0);
+      if (!member) {
+        errors.add(path, "no workload or component named \"" + text + "\"" + spec::did_you_mean_suffix(text, node_names));
+        continue;
+      }
+      auto it = nodes.find(member->node);
+      if (it == nodes.end()) {
+        errors.add(path, "no workload or component named \"" + member->node + "\"" +
+                             spec::did_you_mean_suffix(member->node, node_names));
+        continue;
+      }
+      if (member->replica >= 0) {
+        const NodeInfo& info = it->second;
+        if (info.list == "workloads" || (info.type != nullptr && !info.type->replicas)) {
+          errors.add(path, "\"" + member->node + "\" is a " + (info.type ? info.type->name : std::string("workload")) +
+                               ", which has no replicas; place it as a whole: \"" + member->node + "\"");
+          continue;
+        }
+        if (!info.valid) continue;  // its own errors are listed; its replicas are not known
+        const std::int64_t replicas = info.type->replicas(config["components"][info.index]);
+        if (member->replica >= replicas) {
+          errors.add(path, "\"" + member->node + "\" has " + std::to_string(replicas) + " replica" +
+                               (replicas == 1 ? "" : "s") + " (" + member->node + "[0] to " + member->node + "[" +
+                               std::to_string(replicas - 1) + "]); there is no " + text);
+          continue;
+        }
+      }
+      // A whole node overlaps each of its replicas.
+      auto& entries = placed[member->node];
+      for (const auto& e : entries) {
+        if (e.replica >= 0 && member->replica >= 0 && e.replica != member->replica) continue;
+        errors.add(path, "\"" + text + "\" is already placed: " + e.text + " is in \"" + e.place + "\" (" + e.path +
+                             "); a node or a replica is in one place at most");
+        break;
+      }
+      entries.push_back({member->replica, text, place, path.str()});
+    }
+  }
+}
+
 // The checks that need the whole file: names, references by capability,
 // links, call cycles, the flow of operations, and each type's own checks.
 // They run even when parts of the file are invalid, on the parts that are
@@ -175,6 +238,7 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
   };
   for (std::size_t i = 0; i < config["workloads"].size(); ++i) add_node("workloads", i);
   for (std::size_t i = 0; i < config["components"].size(); ++i) add_node("components", i);
+  check_places(config, nodes, node_names, errors, structural);
 
   // Every name used must resolve to a node that can do what is asked of it.
   bool unresolved = false;

@@ -11,7 +11,7 @@ namespace archsim::models {
 using spec::Json;
 
 namespace {
-enum Boundary : std::uint32_t { kWarmupEnd = 0, kIntervalEnd = 1 };
+enum Boundary : std::uint32_t { kWarmupEnd = 0, kIntervalEnd = 1, kAction = 2 };
 }
 
 Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
@@ -30,7 +30,7 @@ Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
   max_events_ = config_.at("limits").at("max_events").get<std::uint64_t>();
   context_.max_in_flight = config_.at("limits").at("max_in_flight").get<std::size_t>();
 
-  network_ = std::make_unique<Network>(config_.at("network"), config_.at("links"), context_.streams);
+  network_ = std::make_unique<Network>(config_.at("network"), config_.at("links"), context_);
   recorder_ = std::make_unique<Recorder>(context_.operations.size(), config_.at("workloads").size());
   for (std::size_t i = 0; i < config_.at("workloads").size(); ++i)
     workloads_.push_back(std::make_unique<Workload>(read_workload_config(config_["workloads"][i]),
@@ -39,20 +39,37 @@ Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
     components_.push_back(find_component_type(c.at("type").get<std::string>())->make(c, context_));
   for (auto& c : components_) c->connect(*this);
   for (auto& w : workloads_) w->connect(*this);
+  network_->place_nodes(*this);
 }
 
 Simulation::~Simulation() = default;
 
-Node& Simulation::node(const std::string& name) {
+Node* Simulation::find_node(const std::string& name) {
   for (auto& c : components_)
-    if (c->name() == name) return *c;
+    if (c->name() == name) return c.get();
   for (auto& w : workloads_)
-    if (w->name() == name) return *w;
-  assert(false && "names are resolved in validation");
-  std::abort();
+    if (w->name() == name) return w.get();
+  return nullptr;
 }
 
-Link& Simulation::link(Node& from, Node& to) { return network_->link(from, to, context_.engine); }
+Node& Simulation::node(const std::string& name) {
+  Node* node = find_node(name);
+  assert(node != nullptr && "names are resolved in validation");
+  return *node;
+}
+
+Component* Simulation::component(std::string_view name) {
+  for (auto& c : components_)
+    if (c->name() == name) return c.get();
+  return nullptr;
+}
+
+void Simulation::at(sim::Time at, std::function<void(Simulation&)> action) {
+  actions_.push_back(std::move(action));
+  context_.engine.post(at, sim::Phase::Boundary, this, kAction, actions_.size() - 1);
+}
+
+Link& Simulation::link(Node& from, Node& to) { return network_->link(from, to); }
 
 Failure Simulation::failure_cause(std::string_view name) { return context_.failures.intern(name); }
 
@@ -62,14 +79,19 @@ std::uint32_t Simulation::operation(const std::string& name) {
   return static_cast<std::uint32_t>(it - context_.operations.begin());
 }
 
-void Simulation::on_event(std::uint32_t kind, std::uint64_t) {
+void Simulation::on_event(std::uint32_t kind, std::uint64_t data) {
   const sim::Time now = context_.engine.now();
+  if (kind == kAction) {
+    actions_[data](*this);
+    return;
+  }
   if (kind == kWarmupEnd) {
     // The time series splits at the end of the warm-up, so that the measured
     // intervals add up to the summary exactly.
     close_interval();
     recorder_->begin_window(now);
     for (auto& c : components_) c->begin_window(now);
+    network_->begin_window();
     window_open_ = true;
     return;
   }

@@ -47,6 +47,15 @@ class Simulation final : private Wiring, private sim::EventTarget {
   // clock, no addresses, fixed order.
   spec::Json results() const;
 
+  // Runs `action` at simulated time `at` (not before now), before the
+  // events of that instant: how faults are applied during a run. Actions at
+  // the same instant run in the order they were added.
+  void at(sim::Time at, std::function<void(Simulation&)> action);
+  // What a fault reaches: the network, and the nodes by name (null: none).
+  Network& network() { return *network_; }
+  Component* component(std::string_view name);
+  Node* find_node(const std::string& name) override;
+
   std::uint64_t events() const { return context_.engine.events_processed(); }
 
   // Where the run on this thread is, for a message when a check fails in
@@ -88,6 +97,7 @@ class Simulation final : private Wiring, private sim::EventTarget {
   MemorySeries memory_series_;  // the series when no sink is given
   std::vector<SeriesColumn> series_columns_;
   std::vector<double> series_row_;
+  std::vector<std::function<void(Simulation&)>> actions_;  // by Simulation::at, in order added
 };
 
 }  // namespace archsim::models

@@ -493,6 +493,25 @@ TEST_CASE("a link between two nodes that never exchange requests is refused, and
                              "backend or target joins them)\n2 problems; nothing was run\n");
 }
 
+TEST_CASE("places must name nodes, and replicas the component has, each in one place at most") {
+  Json s = small_scenario();
+  s["components"][0]["replicas"] = 3;
+  s["network"] = {{"places",
+                   {{"east", {"users", "wbe", "web[0]", "web[3]", "users[0]"}},
+                    {"west", {"web[1]", "db-primary", "web"}},
+                    {"web", Json::array()}}}};
+  const auto r = refuse(s);
+  const std::string f = r.file + ": network.places.";
+  CHECK(r.outcome.err ==
+        f + "east[1]: no workload or component named \"wbe\"; did you mean \"web\"?\n" +
+        f + "east[3]: \"web\" has 3 replicas (web[0] to web[2]); there is no web[3]\n" +
+        f + "east[4]: \"users\" is a workload, which has no replicas; place it as a whole: \"users\"\n" +
+        f + "west[2]: \"web\" is already placed: web[0] is in \"east\" (network.places.east[2]); a node or a "
+            "replica is in one place at most\n" +
+        f + "web: \"web\" is the name of a component; a place needs a name of its own\n"
+            "5 problems; nothing was run\n");
+}
+
 TEST_CASE("a directory given as the scenario is a usage problem with a clear message") {
   TempDir dir("directory-scenario");
   const auto o = run({"validate", dir.path().string()});

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,19 @@ inline Json run_scenario(std::string_view text) {
   INFO(errors.format("scenario"));
   REQUIRE(scenario);
   models::Simulation sim(*scenario, {});
+  sim.run();
+  return sim.results();
+}
+
+// The same, with `plan` given the simulation before it runs: to schedule
+// faults with Simulation::at.
+inline Json run_scenario(std::string_view text, const std::function<void(models::Simulation&)>& plan) {
+  spec::Errors errors;
+  auto scenario = models::load_scenario(text, {}, errors);
+  INFO(errors.format("scenario"));
+  REQUIRE(scenario);
+  models::Simulation sim(*scenario, {});
+  plan(sim);
   sim.run();
   return sim.results();
 }

@@ -1,6 +1,7 @@
 #include "models/types/compute/service.h"
 
 #include <cassert>
+#include <cmath>
 
 namespace archsim::models {
 
@@ -156,6 +157,10 @@ Service::Service(ServiceConfig config, Context& context)
                         [this] { return static_cast<double>(capacity()); });
     metrics_.series_only();
   }
+  for (std::int64_t r = 0; r < pool_.replicas(); ++r) {
+    lives_.push_back(std::make_unique<Life>(*this));
+    life_.push_back(lives_.back().get());
+  }
 }
 
 void Service::connect(Wiring& wiring) {
@@ -210,14 +215,17 @@ void Service::run(Request& request) {
   }
   Step& step = handler.steps[request.step];
   switch (step.kind) {
-    case StepConfig::Kind::Compute:
+    case StepConfig::Kind::Compute: {
       pool_.begin_compute(now());
-      if (step.channel >= 0)
-        context_.engine.post_on(step.channel, this, kComputeDone, reinterpret_cast<std::uint64_t>(&request));
+      Life* life = life_[static_cast<std::size_t>(request.instance)];
+      const auto data = reinterpret_cast<std::uint64_t>(&request);
+      if (step.channel >= 0 && slow_.empty())
+        context_.engine.post_on(step.channel, life, kComputeDone, data);
       else
-        context_.engine.post_in(step.time.draw(rng_), sim::Phase::Departure, this, kComputeDone,
-                                reinterpret_cast<std::uint64_t>(&request));
+        context_.engine.post_in(slow_.empty() ? step.time.draw(rng_) : slowed(step, request), sim::Phase::Departure,
+                                life, kComputeDone, data);
       return;
+    }
     case StepConfig::Kind::Call:
     case StepConfig::Kind::Parallel:
       request.pending = static_cast<std::uint16_t>(step.calls.size());
@@ -226,20 +234,22 @@ void Service::run(Request& request) {
         call(step.calls[k], request).scratch = step.waits[k];
       }
       return;
-    case StepConfig::Kind::Forward: {
-      Dependency& d = step.calls.front();
-      request.operation = d.operation(request);
-      const std::size_t replica = leave(request);
-      // The next component replies to the caller over the caller's link.
-      request.instance = -1;
-      send(request, d.link());
-      serve_next(replica);
+    case StepConfig::Kind::Forward:
+      forward(request, step.calls.front());
       return;
-    }
   }
 }
 
-std::size_t Service::leave(const Request& request) {
+void Service::forward(Request& request, Dependency& to) {
+  request.operation = to.operation(request);
+  const std::size_t replica = leave(request);
+  // The next component replies to the caller over the caller's link.
+  request.instance = -1;
+  send(request, to.link(), static_cast<std::int32_t>(replica));
+  serve_next(replica);
+}
+
+std::size_t Service::leave(Request& request) {
   const std::size_t replica = pool_.free_worker(request, now());
   stats_.depart(now(), request, context_.callers_may_give_up);
   return replica;
@@ -251,13 +261,76 @@ void Service::finish(Request& request) {
   serve_next(replica);
 }
 
-void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
+void Service::Life::on_event(std::uint32_t kind, std::uint64_t data) {
   assert(kind == kComputeDone);
   (void)kind;
-  Request& request = *reinterpret_cast<Request*>(data);
+  if (!over) service.compute_done(*reinterpret_cast<Request*>(data));
+}
+
+void Service::compute_done(Request& request) {
   pool_.end_compute(now());
   ++request.step;
   run(request);
+}
+
+bool Service::on_fault(const FaultAction& action) {
+  const auto replicas = static_cast<std::size_t>(pool_.replicas());
+  assert(action.replica < pool_.replicas());
+  const std::size_t first = action.replica < 0 ? 0 : static_cast<std::size_t>(action.replica);
+  const std::size_t last = action.replica < 0 ? replicas : first + 1;
+  switch (action.kind) {
+    case FaultAction::Kind::Crash:
+      crashed_ = context_.failures.intern("crashed");
+      for (std::size_t r = first; r < last; ++r) crash(r);
+      return true;
+    case FaultAction::Kind::Recover:
+      for (std::size_t r = first; r < last; ++r) pool_.set_down(r, kNoFailure);
+      return true;
+    case FaultAction::Kind::SlowDown: {
+      assert(action.factor > 0 && std::isfinite(action.factor) && action.added.ns >= 0);
+      if (slow_.empty()) slow_.assign(replicas, SlowDown{});
+      for (std::size_t r = first; r < last; ++r) slow_[r] = SlowDown{action.factor, action.added};
+      bool any = false;
+      for (const auto& s : slow_) any = any || s.factor != 1 || s.added.ns != 0;
+      if (!any) slow_.clear();  // all at normal speed: back to the constant-time lanes
+      return true;
+    }
+  }
+  return false;
+}
+
+sim::Time Service::slowed(const Step& step, const Request& request) {
+  // Drawn as at normal speed, then stretched: the draws stay the same.
+  const SlowDown& slow = slow_[static_cast<std::size_t>(request.instance)];
+  const sim::Time drawn = step.time.draw(rng_);
+  return sim::Time::from_ns(std::llround(static_cast<double>(drawn.ns) * slow.factor)) + slow.added;
+}
+
+void Service::crash(std::size_t replica) {
+  if (pool_.down(replica)) return;
+  pool_.set_down(replica, crashed_);
+  // The calls of what it held are disowned: their callees now work for
+  // nobody, which departures must check from here on.
+  context_.callers_may_give_up = true;
+  // Steps under way never end: their end events will find this life over.
+  life_[replica]->over = true;
+  lives_.push_back(std::make_unique<Life>(*this));
+  life_[replica] = lives_.back().get();
+  // Everything the replica held fails at once: the requests with a worker,
+  // then those in its queue, oldest first.
+  for (Request* request : pool_.holders(replica)) {
+    const Step& step = by_operation_[request->operation]->steps[request->step];
+    if (step.kind == StepConfig::Kind::Compute) pool_.end_compute(now());
+    request->disown_calls();
+    request->failure = crashed_;
+    leave(*request);
+    reply(*request);
+  }
+  while (Request* request = pool_.take_waiting(replica, now())) {
+    request->failure = crashed_;
+    stats_.depart(now(), *request, context_.callers_may_give_up);
+    reply(*request);
+  }
 }
 
 void Service::on_reply(Request& call) {

@@ -14,10 +14,18 @@
 // remaining steps are skipped and the failure goes back to the caller. A
 // parallel step waits for every call to end (reply or timeout) first.
 //
+// Faults (on_fault): a slowed replica's compute steps take k times their
+// drawn time plus an added delay (the draws themselves unchanged). A crashed
+// replica fails at once, with the cause crashed, the requests holding its
+// workers (the calls they made are disowned: their replies are dropped) and
+// those waiting in its queue, and refuses with crashed every request that
+// reaches it, until it recovers, empty.
+//
 // Not modelled here: CPU contention between workers (each worker is its own
 // processor), per-request memory, retries on calls.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +69,7 @@ class Service final : public Component {
   void on_request(Request& request) override;
   void on_reply(Request& call) override;
   void on_call_timeout(Request& call) override;
-  void on_timer(std::uint32_t kind, std::uint64_t data) override;
+  bool on_fault(const FaultAction& action) override;
 
   void on_window_begin(sim::Time now) override;
   void check_invariants() const override;
@@ -85,6 +93,20 @@ class Service final : public Component {
   struct Handler {
     std::vector<Step> steps;
   };
+  // One life of a replica, from its start or recovery to its next crash:
+  // the target of its compute steps' ends, so that the end of a step that a
+  // crash cut short finds its life over and is dropped, whatever became of
+  // the request since.
+  struct Life final : sim::EventTarget {
+    explicit Life(Service& s) : service(s) {}
+    void on_event(std::uint32_t kind, std::uint64_t data) override;
+    Service& service;
+    bool over = false;
+  };
+  struct SlowDown {
+    double factor = 1;
+    sim::Time added{};
+  };
 
   void begin(Request& request);
   void run(Request& request);
@@ -92,10 +114,15 @@ class Service final : public Component {
   void finish(Request& request);
   // Frees the request's worker and counts its departure; returns the
   // replica, whose worker the caller then hands on with serve_next.
-  std::size_t leave(const Request& request);
+  std::size_t leave(Request& request);
   void serve_next(std::size_t replica) {
     if (Request* next = pool_.next(replica, now())) begin(*next);
   }
+  void compute_done(Request& request);
+  [[gnu::noinline]] void forward(Request& request, Dependency& to);
+  // A compute step's time on a slowed replica.
+  [[gnu::noinline]] sim::Time slowed(const Step& step, const Request& request);
+  void crash(std::size_t replica);
 
   WorkerPool pool_;
   std::vector<Wait> waits_;  // by target, in order of first call; fixed after construction
@@ -104,6 +131,10 @@ class Service final : public Component {
   std::vector<Handler*> by_operation_;         // by operation index; null: no handler (refused in validation)
   Failure timeout_{};                          // given by a call that timed out
   sim::Rng rng_;
+  std::vector<std::unique_ptr<Life>> lives_;   // every life, current or ended (events may still name it)
+  std::vector<Life*> life_;                    // by replica: its current life
+  std::vector<SlowDown> slow_;                 // by replica; empty while none is slowed
+  Failure crashed_{};                          // registered at the first crash
 };
 
 }  // namespace archsim::models

@@ -1,0 +1,27 @@
+// models/runtime/fault.h: what a fault does to a component, as the fault
+// timeline hands it over (Component::on_fault). Faults on links are the
+// network's (network.h).
+//
+// Crash: the component, or one replica, stops: what it holds fails and what
+// reaches it is refused until it recovers. Recover: it comes back, empty.
+// SlowDown: every compute step takes `factor` times its drawn time plus
+// `added`; a SlowDown of factor 1 and nothing added is normal speed again.
+// What each action means for a type, and which actions it supports, is the
+// type's to say (docs/models/).
+#pragma once
+
+#include <cstdint>
+
+#include "sim/time.h"
+
+namespace archsim::models {
+
+struct FaultAction {
+  enum class Kind : std::uint8_t { Crash, Recover, SlowDown };
+  Kind kind = Kind::Crash;
+  std::int32_t replica = -1;  // the replica it aims at; -1: the whole component
+  double factor = 1;          // SlowDown: > 0
+  sim::Time added{};          // SlowDown: >= 0
+};
+
+}  // namespace archsim::models
