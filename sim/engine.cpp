@@ -27,11 +27,10 @@ StopReason Engine::run_until(Time end, std::uint64_t max_events) {
     const Engine* outer;
     explicit Mark(Engine& e) : engine(e), outer(running_here_) { running_here_ = &e; }
     ~Mark() {
-      engine.running_ = nullptr;
+      engine.running_target_ = nullptr;
       running_here_ = outer;
     }
   } mark(*this);
-  running_ = &event;  // `event` holds each event in turn
   for (;;) {
     if (budget == 0) {
       // Out of budget: say so only if an event before `end` was still due.
@@ -42,6 +41,10 @@ StopReason Engine::run_until(Time end, std::uint64_t max_events) {
     --budget;
     now_ = event.at;
     ++processed_;
+    // Two stores, not the event's address: taking it would keep the event
+    // out of registers for the whole loop.
+    running_target_ = event.target;
+    running_kind_ = event.kind;
     event.target->on_event(event.kind, event.data);
     if (stop_requested_) return StopReason::Stopped;
   }

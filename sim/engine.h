@@ -63,9 +63,11 @@ class Engine {
 
   std::uint64_t events_processed() const { return processed_; }
 
-  // The event being run (or just run) while run_until is under way; null
-  // outside it. With running_here(), lets a failed check say where it failed.
-  const Event* running() const { return running_; }
+  // The target and kind of the event being run (or just run) while
+  // run_until is under way; a null target outside it. With running_here(),
+  // lets a failed check say where it failed.
+  const EventTarget* running_target() const { return running_target_; }
+  std::uint32_t running_kind() const { return running_kind_; }
   // The engine whose run_until is under way on this thread, or null.
   static const Engine* running_here() { return running_here_; }
   std::size_t pending() const { return queue_.size(); }
@@ -75,7 +77,8 @@ class Engine {
   Time now_{};
   std::uint64_t processed_ = 0;
   bool stop_requested_ = false;
-  const Event* running_ = nullptr;
+  const EventTarget* running_target_ = nullptr;
+  std::uint32_t running_kind_ = 0;
   static thread_local const Engine* running_here_;
 };
 

@@ -229,7 +229,7 @@ class ComponentStats {
   // An admitted request leaves (replied, forwarded or failed): count it and
   // its time here.
   // `check_awaited`: callers may have given up (Context::callers_may_give_up).
-  void depart(sim::Time now, const Request& request, bool check_awaited) {
+  [[gnu::always_inline]] void depart(sim::Time now, const Request& request, bool check_awaited) {
     in_system.add(now, -1);
     ++counters.completed;
     if (request.failure) ++counters.failed;

@@ -160,16 +160,17 @@ std::string Simulation::where_running() {
   const sim::Engine& engine = s->context_.engine;
   std::string out = "at simulated time " + spec::format_number(engine.now().to_s()) + " s";
   if (s->checking_ != nullptr) return out + ", checking the invariants of component \"" + s->checking_->name() + "\"";
-  const sim::Event* event = engine.running();
-  if (sim::Engine::running_here() != &engine || event == nullptr) return out + ", between events";
-  if (event->target == static_cast<const sim::EventTarget*>(s)) return out + ", at a reporting boundary";
+  const sim::EventTarget* target = engine.running_target();
+  const std::uint32_t kind = engine.running_kind();
+  if (sim::Engine::running_here() != &engine || target == nullptr) return out + ", between events";
+  if (target == static_cast<const sim::EventTarget*>(s)) return out + ", at a reporting boundary";
   for (const auto& c : s->components_)
-    if (static_cast<const sim::EventTarget*>(c.get()) == event->target)
-      return out + ", in component \"" + c->name() + "\" (" + c->type() + "), handling " + node_event_name(event->kind);
+    if (static_cast<const sim::EventTarget*>(c.get()) == target)
+      return out + ", in component \"" + c->name() + "\" (" + c->type() + "), handling " + node_event_name(kind);
   for (const auto& w : s->workloads_)
-    if (static_cast<const sim::EventTarget*>(w.get()) == event->target)
-      return out + ", in workload \"" + w->name() + "\", handling " + node_event_name(event->kind);
-  return out;
+    if (static_cast<const sim::EventTarget*>(w.get()) == target)
+      return out + ", in workload \"" + w->name() + "\", handling " + node_event_name(kind);
+  return out + ", in one of its components";
 }
 
 void Simulation::run(const Progress& progress) {

@@ -230,13 +230,13 @@ TEST_CASE("every stop reason has a distinct name") {
 TEST_CASE("while an event runs, the engine says which one, and that it is the engine running here") {
   struct Probe final : archsim::sim::EventTarget {
     Engine* engine = nullptr;
-    const archsim::sim::Event* seen = nullptr;
+    const archsim::sim::EventTarget* seen = nullptr;
     const Engine* here = nullptr;
     std::uint32_t kind = 0;
     void on_event(std::uint32_t, std::uint64_t) override {
-      seen = engine->running();
+      seen = engine->running_target();
       here = Engine::running_here();
-      kind = seen ? seen->kind : 0;
+      kind = engine->running_kind();
     }
   } probe;
   Engine engine;
@@ -245,7 +245,8 @@ TEST_CASE("while an event runs, the engine says which one, and that it is the en
   engine.post(archsim::sim::Time::from_ns(5), archsim::sim::Phase::Arrival, &probe, 7);
   engine.run_until(archsim::sim::Time::from_ns(10), 100);
   CHECK(probe.here == &engine);
+  CHECK(probe.seen == &probe);
   CHECK(probe.kind == 7);
-  CHECK(engine.running() == nullptr);  // outside run_until
+  CHECK(engine.running_target() == nullptr);  // outside run_until
   CHECK(Engine::running_here() == nullptr);
 }
