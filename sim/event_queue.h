@@ -216,7 +216,7 @@ class DaryEventQueue {
     return slot;
   }
 
-  void insert(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data,
+  [[gnu::always_inline]] void insert(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data,
               std::uint32_t slot) {
     assert(seq_ < (std::uint64_t{1} << 56));
     assert(at.ns >= now_);
