@@ -1,4 +1,4 @@
-// tests/models/test_dependency.cpp: calls through a caller's dependency: a
+// tests/models/runtime/test_dependency.cpp: calls through a caller's dependency: a
 // timeout ends the caller's wait, the callee's work goes on, and the late
 // reply is recognised and dropped, even after the request it was made for
 // has gone back to the pool and been reused. Constant times, checked by hand.

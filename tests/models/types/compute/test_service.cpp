@@ -1,4 +1,4 @@
-// tests/models/test_service.cpp: the service pool on short timelines with
+// tests/models/types/compute/test_service.cpp: the service pool on short timelines with
 // constant times, every expected figure derived by hand in the comments.
 //
 // Unless a test says otherwise: no network latency, a constant workload whose

@@ -1,4 +1,4 @@
-// tests/models/test_workload.cpp: arrival processes, the operation mix,
+// tests/models/types/traffic/test_workload.cpp: arrival processes, the operation mix,
 // timeouts and closed loops, checked by hand. Where arrivals are random, the
 // count is checked against its mean within a stated number of standard
 // deviations (Poisson: the variance is the mean) for the fixed default seed.

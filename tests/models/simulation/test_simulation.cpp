@@ -1,4 +1,4 @@
-// tests/models/test_simulation.cpp: the run as a whole: the warm-up window,
+// tests/models/simulation/test_simulation.cpp: the run as a whole: the warm-up window,
 // the time series, the limits that stop a run, and the invariants checked at
 // every interval.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// tests/models/test_faults.cpp: faults reaching components during a run
+// tests/models/runtime/test_faults.cpp: faults reaching components during a run
 // (Component::on_fault, applied with Simulation::at): a service's replica
 // crashed and recovered, a service slowed down. Short timelines with
 // constant times, checked by hand.

@@ -1,4 +1,4 @@
-// tests/models/test_load_balancer.cpp: the load balancer's policies on short
+// tests/models/types/traffic/test_load_balancer.cpp: the load balancer's policies on short
 // timelines with constant times, checked by hand.
 //
 // Shares are read from sent_qps_by_replica (requests the load balancer sent

@@ -1,4 +1,4 @@
-// tests/models/test_network.cpp: link latencies on short timelines with
+// tests/models/runtime/test_network.cpp: link latencies on short timelines with
 // constant times, checked by hand.
 //
 // Every scenario: a client sends 50 requests/s at constant intervals (49 in
