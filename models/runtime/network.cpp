@@ -149,22 +149,24 @@ void Network::set(Fault fault, Ways ways) {
   faults_changed();
 }
 
-void Network::cut(LinkEnd a, LinkEnd b, Ways ways, CutMode mode) {
-  if (mode == CutMode::FailFast) link_down_ = context_.failures.intern("link_down");
+Network::Fault Network::fault_between(LinkEnd a, LinkEnd b, Fault::Kind kind) {
   Fault f;
   f.from = a;
   f.to = b;
-  f.kind = Fault::Kind::Cut;
+  f.kind = kind;
+  return f;
+}
+
+void Network::cut(LinkEnd a, LinkEnd b, Ways ways, CutMode mode) {
+  if (mode == CutMode::FailFast) link_down_ = context_.failures.intern("link_down");
+  Fault f = fault_between(a, b, Fault::Kind::Cut);
   f.mode = mode;
   set(f, ways);
 }
 
 void Network::slow(LinkEnd a, LinkEnd b, Ways ways, double factor, sim::Time added) {
   assert(factor > 0 && std::isfinite(factor) && added.ns >= 0);
-  Fault f;
-  f.from = a;
-  f.to = b;
-  f.kind = Fault::Kind::Slow;
+  Fault f = fault_between(a, b, Fault::Kind::Slow);
   f.factor = factor;
   f.added = added;
   set(f, ways);
@@ -172,10 +174,7 @@ void Network::slow(LinkEnd a, LinkEnd b, Ways ways, double factor, sim::Time add
 
 void Network::make_lossy(LinkEnd a, LinkEnd b, Ways ways, double loss) {
   assert(loss >= 0 && loss <= 1);
-  Fault f;
-  f.from = a;
-  f.to = b;
-  f.kind = Fault::Kind::Loss;
+  Fault f = fault_between(a, b, Fault::Kind::Loss);
   f.loss = loss;
   set(f, ways);
 }

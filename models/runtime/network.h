@@ -163,6 +163,8 @@ class Network {
     sim::Time added{};
     double loss = 0;
   };
+  // A fault of `kind` from one end to the other, its parameters still to set.
+  static Fault fault_between(LinkEnd a, LinkEnd b, Fault::Kind kind);
   void set(Fault fault, Ways ways);
   void faults_changed();
 
