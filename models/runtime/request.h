@@ -72,6 +72,11 @@ struct Request {
   bool abandoned = false;         // the caller stopped waiting; the reply is dropped
   bool lost = false;              // lost on a link: its caller's timeout releases it
   std::uint32_t held_by = 0;      // the mark of the worker pool whose worker it holds; 0: none
+  // Set by the component computing it when a compute step begins (a
+  // service: the crashes it had so far), so that the end of a step a crash
+  // cut short is told from the end of a later one; meaningless otherwise,
+  // and not reset.
+  std::uint32_t life = 0;
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.

@@ -94,6 +94,8 @@ class WorkerPool {
   std::int64_t workers() const { return workers_; }
   std::int64_t capacity() const { return replicas() * workers_; }
   std::int64_t queue_capacity() const { return queue_capacity_; }
+  // Whether `request` holds one of this pool's workers now.
+  bool holds(const Request& request) const { return request.held_by == mark_; }
 
   // Declares the pool's own figures in its owner's metrics: its size, each
   // replica's throughput and utilization over the window (`instances`), and

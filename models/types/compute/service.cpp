@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 namespace archsim::models {
 
@@ -157,10 +158,6 @@ Service::Service(ServiceConfig config, Context& context)
                         [this] { return static_cast<double>(capacity()); });
     metrics_.series_only();
   }
-  for (std::int64_t r = 0; r < pool_.replicas(); ++r) {
-    lives_.push_back(std::make_unique<Life>(*this));
-    life_.push_back(lives_.back().get());
-  }
 }
 
 void Service::connect(Wiring& wiring) {
@@ -217,13 +214,13 @@ void Service::run(Request& request) {
   switch (step.kind) {
     case StepConfig::Kind::Compute: {
       pool_.begin_compute(now());
-      Life* life = life_[static_cast<std::size_t>(request.instance)];
+      request.life = crashes_;
       const auto data = reinterpret_cast<std::uint64_t>(&request);
       if (step.channel >= 0 && slow_.empty())
-        context_.engine.post_on(step.channel, life, kComputeDone, data);
+        context_.engine.post_on(step.channel, this, kComputeDone + crashes_, data);
       else
         context_.engine.post_in(slow_.empty() ? step.time.draw(rng_) : slowed(step, request), sim::Phase::Departure,
-                                life, kComputeDone, data);
+                                this, kComputeDone + crashes_, data);
       return;
     }
     case StepConfig::Kind::Call:
@@ -261,10 +258,20 @@ void Service::finish(Request& request) {
   serve_next(replica);
 }
 
-void Service::Life::on_event(std::uint32_t kind, std::uint64_t data) {
-  assert(kind == kComputeDone);
-  (void)kind;
-  if (!over) service.compute_done(*reinterpret_cast<Request*>(data));
+void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
+  assert(kind >= kComputeDone && kind - kComputeDone <= crashes_);
+  Request& request = *reinterpret_cast<Request*>(data);
+  const std::uint32_t life = kind - kComputeDone;
+  if (life != crashes_ && !still_computing(request, life)) [[unlikely]]
+    return;  // a crash cut the step short; the request has gone on since
+  compute_done(request);
+}
+
+bool Service::still_computing(const Request& request, std::uint32_t life) const {
+  // A step a crash cut short left with its request, and any compute step
+  // that request began here since began in a later life.
+  return pool_.holds(request) && request.life == life &&
+         by_operation_[request.operation]->steps[request.step].kind == StepConfig::Kind::Compute;
 }
 
 void Service::compute_done(Request& request) {
@@ -312,10 +319,10 @@ void Service::crash(std::size_t replica) {
   // The calls of what it held are disowned: their callees now work for
   // nobody, which departures must check from here on.
   context_.callers_may_give_up = true;
-  // Steps under way never end: their end events will find this life over.
-  life_[replica]->over = true;
-  lives_.push_back(std::make_unique<Life>(*this));
-  life_[replica] = lives_.back().get();
+  // Steps under way never end: their ends, posted in an earlier life, will
+  // find their requests gone on (still_computing).
+  assert(crashes_ < std::numeric_limits<std::uint32_t>::max() - kComputeDone);
+  ++crashes_;
   // Everything the replica held fails at once: the requests with a worker,
   // then those in its queue, oldest first.
   for (Request* request : pool_.holders(replica)) {

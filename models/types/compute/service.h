@@ -25,7 +25,6 @@
 // processor), per-request memory, retries on calls.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +68,7 @@ class Service final : public Component {
   void on_request(Request& request) override;
   void on_reply(Request& call) override;
   void on_call_timeout(Request& call) override;
+  void on_timer(std::uint32_t kind, std::uint64_t data) override;
   bool on_fault(const FaultAction& action) override;
 
   void on_window_begin(sim::Time now) override;
@@ -93,16 +93,6 @@ class Service final : public Component {
   struct Handler {
     std::vector<Step> steps;
   };
-  // One life of a replica, from its start or recovery to its next crash:
-  // the target of its compute steps' ends, so that the end of a step that a
-  // crash cut short finds its life over and is dropped, whatever became of
-  // the request since.
-  struct Life final : sim::EventTarget {
-    explicit Life(Service& s) : service(s) {}
-    void on_event(std::uint32_t kind, std::uint64_t data) override;
-    Service& service;
-    bool over = false;
-  };
   struct SlowDown {
     double factor = 1;
     sim::Time added{};
@@ -119,6 +109,9 @@ class Service final : public Component {
     if (Request* next = pool_.next(replica, now())) begin(*next);
   }
   void compute_done(Request& request);
+  // Whether the compute step whose end was posted in life `life` is still
+  // the one `request` is in, after a crash since (see crashes_).
+  [[gnu::noinline]] bool still_computing(const Request& request, std::uint32_t life) const;
   [[gnu::noinline]] void forward(Request& request, Dependency& to);
   // A compute step's time on a slowed replica.
   [[gnu::noinline]] sim::Time slowed(const Step& step, const Request& request);
@@ -131,8 +124,11 @@ class Service final : public Component {
   std::vector<Handler*> by_operation_;         // by operation index; null: no handler (refused in validation)
   Failure timeout_{};                          // given by a call that timed out
   sim::Rng rng_;
-  std::vector<std::unique_ptr<Life>> lives_;   // every life, current or ended (events may still name it)
-  std::vector<Life*> life_;                    // by replica: its current life
+  // Crashes so far, of any replica. The end of a compute step is the timer
+  // kComputeDone + the crashes before the step began; the same number is
+  // kept in Request::life. While no crash comes between, the step is
+  // certainly still under way; after one, whether it is decides.
+  std::uint32_t crashes_ = 0;
   std::vector<SlowDown> slow_;                 // by replica; empty while none is slowed
   Failure crashed_{};                          // registered at the first crash
 };
