@@ -12,7 +12,11 @@
 // worker stops waiting, the step fails (timeout), and the callee's work goes
 // on; its late reply is dropped. A failed call fails the handler: the
 // remaining steps are skipped and the failure goes back to the caller. A
-// parallel step waits for every call to end (reply or timeout) first.
+// parallel step waits for every call to end (reply or timeout) first. A call
+// to a cache may carry steps to run on a miss (cache-aside: read the
+// database, then fill the cache); on a hit they are skipped. A request
+// carries the data version its last call brought back, so a fill stores what
+// the database read returned.
 //
 // Faults (on_fault): a slowed replica's compute steps take k times their
 // drawn time plus an added delay (the draws themselves unchanged). A crashed
@@ -40,6 +44,7 @@ struct StepConfig {
   enum class Kind { Compute, Call, Parallel, Forward } kind = Kind::Compute;
   Delay time;                           // Compute
   std::vector<DependencyConfig> calls;  // Call and Forward: one; Parallel: several
+  std::vector<StepConfig> on_miss;      // Call: run only when a cache answers it with a miss
 };
 
 struct HandlerConfig {
@@ -82,6 +87,7 @@ class Service final : public Component {
     int channel = -1;  // the engine's lane when the time is constant
     std::vector<Dependency> calls;
     std::vector<std::size_t> waits;  // for each call, its target's entry in waits_
+    std::uint16_t skip_on_hit = 0;   // steps after it run only on a miss (on_miss)
   };
   // Time workers spent waiting on calls to one component, added as each
   // call ends, so the results can say what a busy pool waits on.
@@ -101,6 +107,8 @@ class Service final : public Component {
   void begin(Request& request);
   void run(Request& request);
   void call_ended(Request& request);
+  // Appends a step, and its on_miss steps after it, to `handler`.
+  void add_step(Handler& handler, StepConfig& config);
   void finish(Request& request);
   // Frees the request's worker and counts its departure; returns the
   // replica, whose worker the caller then hands on with serve_next.
