@@ -9,17 +9,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace archsim::sim {
+#include "sim/rng.h"
 
-// A 64-bit finaliser (splitmix64's): every input bit moves every output bit.
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+namespace archsim::sim {
 
 class KeyMap {
  public:

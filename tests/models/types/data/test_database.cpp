@@ -1,0 +1,100 @@
+// tests/models/types/data/test_database.cpp: the database's replication,
+// stale reads and read routing, on short timelines with constant times,
+// checked by hand.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "tests/models/model_helpers.h"
+
+using archsim::test_models::count;
+using archsim::test_models::ms;
+using archsim::test_models::number;
+using archsim::test_models::run_scenario;
+
+namespace {
+
+// One key, one user, no network latency. A writer writes at 100, 200, ...,
+// 900 ms; a reader reads every 10 ms (10, 20, ..., 990 ms). The database has
+// one read replica, one worker per server: a write takes 5 ms on the
+// primary, a read 2 ms, a replicated write arrives 10 ms after its commit and
+// takes 1 ms to apply. `extra` goes into the database's declaration.
+std::string timeline(const std::string& extra) {
+  return R"({
+    "duration_s": 1,
+    "workloads": [
+      { "name": "writer", "target": "db", "arrival": { "type": "constant", "rate_qps": 10 },
+        "operations": [{ "name": "save", "access": "write" }], "users": { "count": 1 }, "keys": { "count": 1 } },
+      { "name": "reader", "target": "db", "arrival": { "type": "constant", "rate_qps": 100 },
+        "operations": [{ "name": "load" }], "users": { "count": 1 }, "keys": { "count": 1 } }
+    ],
+    "components": [
+      { "type": "database", "name": "db", "read_replicas": 1,
+        "write_time": { "type": "constant", "value_ms": 5 },
+        "read_time": { "type": "constant", "value_ms": 2 },
+        "replication_delay": { "type": "constant", "value_ms": 10 },
+        "apply_time": { "type": "constant", "value_ms": 1 })" +
+         extra + R"( }
+    ]
+  })";
+}
+
+}  // namespace
+
+TEST_CASE("a read right after a write is stale on a replica, and fresh once the write is applied") {
+  // The write sent at 100k ms commits at 100k + 5, reaches the replica at
+  // 100k + 15 and is applied from then to 100k + 16: lag 11 ms. Of the reads,
+  // the one sent at 100k + 10 (ending at + 12) is the only one to end between
+  // the commit and the apply: 9 stale reads in all, one per write.
+  const auto r = run_scenario(timeline(""));
+  const auto& db = r["components"]["db"];
+  CHECK(count(db["writes"]) == 9);
+  CHECK(count(db["reads"]) == 99);
+  CHECK(count(db["stale_reads"]) == 9);
+  CHECK(number(db["stale_read_fraction"]) == doctest::Approx(9.0 / 99));
+  CHECK(count(db["replication_lag_ms"]["count"]) == 9);
+  CHECK(number(db["replication_lag_ms"]["mean"]) == ms(11));
+  CHECK(number(db["replication_lag_ms"]["max"]) == ms(11));
+  const auto& replica = db["read_replicas"][0];
+  CHECK(count(replica["reads"]) == 99);
+  CHECK(count(replica["stale_reads"]) == 9);
+  CHECK(count(replica["applied_writes"]) == 9);
+  CHECK(number(replica["lag_ms_max"]) == ms(11));
+  // Every read took its 2 ms and every write its 5: nothing ever waited.
+  CHECK(number(r["workloads"]["reader"]["latency_ms"]["mean"]) == ms(2));
+  CHECK(number(r["workloads"]["writer"]["latency_ms"]["mean"]) == ms(5));
+}
+
+TEST_CASE("read-your-writes sends a user's reads to the primary after their write, and none is stale") {
+  // The window opens at each commit (100k + 5) for 50 ms: the reads sent at
+  // 100k + 10 ... + 50 go to the primary, 5 per write.
+  const auto r = run_scenario(timeline(R"(, "read_your_writes_s": 0.05)"));
+  const auto& db = r["components"]["db"];
+  CHECK(count(db["stale_reads"]) == 0);
+  CHECK(count(db["reads_after_own_write"]) == 45);
+  CHECK(count(db["read_replicas"][0]["reads"]) == 99 - 45);
+}
+
+TEST_CASE("a replica busy with reads applies later: its lag grows with its read load") {
+  // The same, but reads take 9.5 ms: the replica's one worker is nearly always
+  // busy, and a shipped write waits for the read under way to end.
+  // The write committed at 100k + 5 reaches the replica at + 15, while the
+  // read sent at + 10 runs until + 19.5; the apply runs from + 19.5 to + 20.5
+  // (the read sent at + 20 arrives later and waits): lag 15.5 ms.
+  auto text = timeline("");
+  text.replace(text.find(R"("read_time": { "type": "constant", "value_ms": 2 })"),
+               std::string(R"("read_time": { "type": "constant", "value_ms": 2 })").size(),
+               R"("read_time": { "type": "constant", "value_ms": 9.5 })");
+  const auto r = run_scenario(text);
+  const auto& db = r["components"]["db"];
+  CHECK(number(db["replication_lag_ms"]["mean"]) == ms(15.5));
+  CHECK(number(db["replication_lag_ms"]["max"]) == ms(15.5));
+}
+
+TEST_CASE("reads from the primary are never stale") {
+  const auto r = run_scenario(timeline(R"(, "read_from": "primary")"));
+  const auto& db = r["components"]["db"];
+  CHECK(count(db["stale_reads"]) == 0);
+  CHECK(count(db["read_replicas"][0]["reads"]) == 0);
+  CHECK(count(db["reads"]) == 99);
+}
