@@ -150,3 +150,30 @@ TEST_CASE("writes in the failover gap fail with no_primary, or wait for the new 
   CHECK(number(wait["workloads"]["writer"]["latency_ms"]["max"]) == ms(10));
   CHECK(count(wait["components"]["db"]["lost_writes"]) == 0);
 }
+
+TEST_CASE("a crashed replica's reads go to the primary, and it catches up on its relay log when it recovers") {
+  // The replica is down from 150 to 450 ms: the reads meanwhile go to the
+  // primary (the only server up), fresh. The writes committed at 205, 305
+  // and 405 wait in its relay log and are applied one after another from
+  // 450: at 451, 452 and 453 (lags 246, 147 and 48 ms), before the read
+  // sent at 450, which waits for them and ends at 455.
+  const auto r = archsim::test_models::run_scenario(timeline(""), [](Simulation& s) {
+    crash_db(s, Time::from_ms(150), 1);
+    s.at(Time::from_ms(450), [](Simulation& s) {
+      CHECK(s.component("db")->on_fault(FaultAction{FaultAction::Kind::Recover, 1, 1, {}}));
+    });
+  });
+  const auto& db = r["components"]["db"];
+  CHECK(count(r["summary"]["failed"]["total"]) == 0);
+  CHECK(count(db["replication_lag_ms"]["count"]) == 9);
+  CHECK(number(db["replication_lag_ms"]["max"]) == ms(246));
+  CHECK(number(db["replication_lag_ms"]["mean"]) == ms((6 * 11 + 246 + 147 + 48) / 9.0));
+  // Stale: the read ending at 112, and those ending at 100k + 12 from 500 on.
+  CHECK(count(db["stale_reads"]) == 6);
+  CHECK(count(db["servers"][1]["reads"]) == 99 - 30);
+  // On the primary, the reads sent at 200, 300 and 400 wait behind the write
+  // sent at the same instant (5 ms) and take 7 ms; the read sent at 450 waits
+  // for the three applies and takes 5.
+  CHECK(number(r["workloads"]["reader"]["latency_ms"]["max"]) == ms(7));
+  CHECK(number(r["workloads"]["reader"]["latency_ms"]["mean"]) == ms((95 * 2 + 3 * 7 + 5) / 99.0));
+}
