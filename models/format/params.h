@@ -50,6 +50,7 @@ class Population {
  public:
   Population() = default;
   explicit Population(const spec::Json& value);
+  std::uint64_t count() const { return count_; }
   std::uint64_t draw(sim::Rng& rng) const {
     if (zipf_) return zipf_->sample(rng) - 1;
     return rng.below(count_);

@@ -38,6 +38,8 @@ struct Context {
   // (absent: 0, the data the run starts with), written by databases as writes
   // commit, read by every copy that judges whether it is stale.
   sim::KeyMap committed;
+  // Keys are 0 .. key_space - 1: the largest key population of the workloads.
+  std::uint64_t key_space = 0;
   sim::Time warmup_end{};
   sim::Time end{};
   std::size_t max_in_flight = 0;

@@ -93,6 +93,13 @@ struct Request {
   void take_failure_from(const Request& call) {
     if (call.failure && !failure) failure = call.failure;
   }
+  // Takes what a call's reply brings: its failure (as above), the version
+  // of the data it read or wrote, and whether a cache answered it.
+  void take_reply_from(const Request& call) {
+    take_failure_from(call);
+    version = call.version;
+    hit = call.hit;
+  }
 
   // Whether its caller still waits for this call's reply: it has not given
   // up on it, and the request it was made for is still the same.

@@ -2,6 +2,7 @@
 
 #include "models/types/compute/service.h"
 #include "models/types/data/database.h"
+#include "models/types/data/shard_router.h"
 #include "models/types/traffic/load_balancer.h"
 
 namespace archsim::models {
@@ -12,6 +13,7 @@ const std::vector<ComponentType>& component_types() {
       database_type(),
       load_balancer_type(),
       service_type(),
+      shard_router_type(),
   };
   return types;
 }

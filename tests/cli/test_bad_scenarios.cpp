@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: database, load_balancer, service; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: database, load_balancer, service, shard_router; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -588,4 +588,12 @@ TEST_CASE("an access that is not read, write or delete is refused with the choic
   s["workloads"][0]["operations"][1]["access"] = "update";
   const auto r = refuse(s);
   CHECK(r.outcome.err == only(r, "workloads[0].operations[1].access: \"update\" is not one of: read, write, delete"));
+}
+
+TEST_CASE("a range shard router needs one split point fewer than its shards, ascending") {
+  Json s = small_scenario();
+  s["components"].push_back(Json::parse(R"({ "type": "shard_router", "name": "router", "shards": ["web", "db-primary"],
+    "strategy": "range", "split_points": [10, 20] })"));
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[2].split_points: needs one point per shard after the first: 1 for 2 shards, got 2"));
 }

@@ -390,10 +390,8 @@ void Service::crash(std::size_t replica) {
 void Service::on_reply(Request& call) {
   waits_[call.scratch].waited_ns += (now() - call.created).ns;
   Request& request = *call.parent;
-  request.take_failure_from(call);
-  // The data the call brought back (a parallel step keeps the last reply's).
-  request.version = call.version;
-  request.hit = call.hit;
+  // The data the call brought back, too (a parallel step keeps the last reply's).
+  request.take_reply_from(call);
   context_.requests.release(call);
   call_ended(request);
 }

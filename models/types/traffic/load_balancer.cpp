@@ -184,7 +184,7 @@ void LoadBalancer::forward(Request& request) {
 void LoadBalancer::on_reply(Request& call) {
   Request& request = *call.parent;
   --open_[call.scratch];
-  request.take_failure_from(call);
+  request.take_reply_from(call);
   context_.requests.release(call);
   stats_.depart(now(), request, context_.callers_may_give_up);
   reply(request);

@@ -1,5 +1,6 @@
 #include "models/types/traffic/workload.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -137,6 +138,7 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
       keys_(std::move(config.keys)),
       timeout_(context.failures.intern("timeout")),
       rng_(context.streams.for_component(name_)) {
+  context.key_space = std::max(context.key_space, keys_.count());
   double total = 0;
   for (const auto& op : config.operations) {
     operation_names_.push_back(op.name);

@@ -1,0 +1,199 @@
+#include "models/types/data/shard_router.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace archsim::models {
+
+using spec::Json;
+using spec::Spec;
+
+namespace {
+constexpr std::uint64_t kMaxKeysCounted = 10'000'000;  // beyond, keys are counted at an even stride
+}
+
+spec::NodeRef shard_router_spec() {
+  static const spec::NodeRef node = [] {
+    using Config = ShardRouterConfig;
+    Spec router = Spec::object("Sends each request to the shard that owns its key, and relays the reply");
+    router.required("name", Spec::string("Unique name of the component").max_length(100))
+        .to(&Config::name)
+        .required("shards", Spec::array("The shards, in order; each holds the keys mapped to it",
+                                        Spec::reference("A shard", "callable").calls())
+                                .items(1, 1000))
+        .store<Config>([](const Json& v, Config& c) {
+          for (const auto& s : v) c.shards.push_back(s.get<std::string>());
+        })
+        .optional("strategy", Spec::enumeration("How a key finds its shard: its hash modulo the shards in use, split "
+                                                "points on the key, or consistent hashing",
+                                                {"hash_mod", "range", "consistent_hash"})
+                                  .default_value("consistent_hash"))
+        .store<Config>([](const Json& v, Config& c) {
+          c.strategy = v == "hash_mod" ? Config::Strategy::HashMod
+                       : v == "range"  ? Config::Strategy::Range
+                                       : Config::Strategy::ConsistentHash;
+        })
+        .optional("virtual_nodes", Spec::integer("Points of each shard on the ring (consistent_hash)").min(1).max(10000))
+        .store<Config>([](const Json& v, Config& c) { c.virtual_nodes = v.get<std::int64_t>(); })
+        .optional("split_points", Spec::array("Keys where each shard after the first begins, ascending (range): shard i "
+                                              "holds [split i-1, split i)",
+                                              Spec::integer("A key").min(1).max(9.2e18))
+                                      .items(1, 999))
+        .store<Config>([](const Json& v, Config& c) {
+          for (const auto& p : v) c.split_points.push_back(p.get<std::uint64_t>());
+        })
+        .optional("active_shards", Spec::integer("Shards in use at the start, the first of the list; the others join "
+                                                 "when the shards grow (by default all)")
+                                       .min(1)
+                                       .max(1000))
+        .store<Config>([](const Json& v, Config& c) { c.active_shards = v.get<std::int64_t>(); });
+    router.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
+      const auto& shards = v["shards"];
+      for (std::size_t i = 0; i < shards.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+          if (shards[i] == shards[j]) errors.add((path / "shards")[i], shards[i].dump() + " is listed twice");
+      const std::string strategy = v.value("strategy", "consistent_hash");
+      if (v.contains("virtual_nodes") && strategy != "consistent_hash")
+        errors.add(path / "virtual_nodes", "is used by consistent_hash only; remove it, or set strategy to consistent_hash");
+      if (strategy == "range") {
+        if (!v.contains("split_points")) {
+          errors.add(path, "a range strategy needs split_points: " + std::to_string(shards.size() - 1) +
+                               " keys where each shard after the first begins");
+        } else {
+          const auto& points = v["split_points"];
+          if (points.size() + 1 != shards.size())
+            errors.add(path / "split_points", "needs one point per shard after the first: " +
+                                                  std::to_string(shards.size() - 1) + " for " +
+                                                  std::to_string(shards.size()) + " shards, got " +
+                                                  std::to_string(points.size()));
+          for (std::size_t i = 1; i < points.size(); ++i)
+            if (points[i].get<std::uint64_t>() <= points[i - 1].get<std::uint64_t>())
+              errors.add((path / "split_points")[i], "must be above the point before it (" + points[i - 1].dump() +
+                                                         "): the ranges must follow one another");
+        }
+        if (v.contains("active_shards") && v["active_shards"].get<std::size_t>() != shards.size())
+          errors.add(path / "active_shards", "a range strategy uses every shard its split points name");
+      } else if (v.contains("split_points")) {
+        errors.add(path / "split_points", "is used by range only; remove it, or set strategy to range");
+      }
+      if (v.contains("active_shards") && v["active_shards"].get<std::size_t>() > shards.size())
+        errors.add(path / "active_shards", "is more than the " + std::to_string(shards.size()) + " shards listed");
+    });
+    return router.build();
+  }();
+  return node;
+}
+
+ComponentType shard_router_type() {
+  ComponentType t;
+  t.name = "shard_router";
+  t.summary = "Sends each request to the shard owning its key: hash mod N, ranges, or consistent hashing";
+  t.spec = shard_router_spec();
+  t.capabilities = {capability::kCallable};
+  t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
+    for (const auto& s : config["shards"]) out.push_back({s.get<std::string>(), operation});
+    return true;
+  };
+  t.make = factory<ShardRouter, ShardRouterConfig>(shard_router_spec);
+  return t;
+}
+
+ShardRouter::ShardRouter(ShardRouterConfig config, Context& context)
+    : Component(config.name, context),
+      strategy_(config.strategy),
+      split_points_(std::move(config.split_points)),
+      active_(config.active_shards > 0 ? static_cast<std::size_t>(config.active_shards) : config.shards.size()),
+      ring_(static_cast<std::size_t>(config.virtual_nodes)),
+      sent_(config.shards.size(), 0),
+      window_sent_(config.shards.size(), 0) {
+  for (auto& s : config.shards) shards_.emplace_back(DependencyConfig{std::move(s), "", std::nullopt});
+  for (std::size_t i = 0; i < active_; ++i) ring_.add(static_cast<std::uint32_t>(i), shards_[i].target_name());
+  metrics_.extra("active_shards", [this](sim::Time, sim::Time) { return Json(active_); });
+  metrics_.extra("shards", [this](sim::Time start, sim::Time end) {
+    Json out = Json::array();
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < sent_.size(); ++i) total += sent_[i] - window_sent_[i];
+    const double seconds = (end - start).to_s();
+    for (std::size_t i = 0; i < sent_.size(); ++i) {
+      const std::uint64_t n = sent_[i] - window_sent_[i];
+      out.push_back(Json{{"name", shards_[i].target_name()},
+                         {"requests", n},
+                         {"rate_qps", seconds > 0 ? static_cast<double>(n) / seconds : 0.0},
+                         {"share", total > 0 ? static_cast<double>(n) / static_cast<double>(total) : 0.0}});
+    }
+    return out;
+  });
+  metrics_.extra("reshards", [this](sim::Time, sim::Time) {
+    Json out = Json::array();
+    for (const auto& r : reshards_)
+      out.push_back(Json{{"at_s", r.at.to_s()},
+                         {"from_shards", r.from},
+                         {"to_shards", r.to},
+                         {"keys_counted", r.keys_counted},
+                         {"keys_moved", r.keys_moved},
+                         {"moved_fraction", r.keys_counted > 0 ? static_cast<double>(r.keys_moved) /
+                                                                     static_cast<double>(r.keys_counted)
+                                                               : 0.0}});
+    return out;
+  });
+}
+
+void ShardRouter::connect(Wiring& wiring) {
+  for (auto& s : shards_) s.connect(*this, wiring);
+}
+
+std::size_t ShardRouter::shard_with(std::uint64_t key, std::size_t active, const HashRing& ring) const {
+  switch (strategy_) {
+    case ShardRouterConfig::Strategy::HashMod:
+      return static_cast<std::size_t>(HashRing::key_hash(key) % active);
+    case ShardRouterConfig::Strategy::Range:
+      return static_cast<std::size_t>(std::upper_bound(split_points_.begin(), split_points_.end(), key) -
+                                      split_points_.begin());
+    case ShardRouterConfig::Strategy::ConsistentHash:
+      break;
+  }
+  return ring.owner(key);
+}
+
+std::size_t ShardRouter::shard_of(std::uint64_t key) const { return shard_with(key, active_, ring_); }
+
+void ShardRouter::reshard(std::size_t active) {
+  assert(active >= 1 && active <= shards_.size());
+  assert(strategy_ != ShardRouterConfig::Strategy::Range);
+  if (active == active_) return;
+  HashRing next(ring_.virtual_nodes());
+  for (std::size_t i = 0; i < active; ++i) next.add(static_cast<std::uint32_t>(i), shards_[i].target_name());
+  // Count the keys whose shard changes: every key of the key space, or an
+  // even sample of it when it is large.
+  Reshard r{now(), active_, active, 0, 0};
+  const std::uint64_t space = std::max<std::uint64_t>(context_.key_space, 1);
+  const std::uint64_t stride = space > kMaxKeysCounted ? space / kMaxKeysCounted : 1;
+  for (std::uint64_t k = 0; k < space; k += stride) {
+    ++r.keys_counted;
+    if (shard_with(k, active_, ring_) != shard_with(k, active, next)) ++r.keys_moved;
+  }
+  reshards_.push_back(r);
+  ring_ = std::move(next);
+  active_ = active;
+}
+
+void ShardRouter::on_request(Request& request) {
+  ++stats_.counters.arrivals;
+  request.arrived = now();
+  stats_.in_system.add(now(), +1);
+  const std::size_t i = shard_of(request.key);
+  ++sent_[i];
+  call(shards_[i], request);
+}
+
+void ShardRouter::on_reply(Request& call) {
+  Request& request = *call.parent;
+  request.take_reply_from(call);
+  context_.requests.release(call);
+  stats_.depart(now(), request, context_.callers_may_give_up);
+  reply(request);
+}
+
+void ShardRouter::on_window_begin(sim::Time) { window_sent_ = sent_; }
+
+}  // namespace archsim::models
