@@ -2,6 +2,7 @@
 
 #include "models/types/compute/service.h"
 #include "models/types/data/database.h"
+#include "models/types/data/kv_store.h"
 #include "models/types/data/shard_router.h"
 #include "models/types/traffic/load_balancer.h"
 
@@ -11,6 +12,7 @@ const std::vector<ComponentType>& component_types() {
   // In the order `archsim describe` and the reference list them.
   static const std::vector<ComponentType> types = {
       database_type(),
+      kv_store_type(),
       load_balancer_type(),
       service_type(),
       shard_router_type(),

@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: database, load_balancer, service, shard_router; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: database, kv_store, load_balancer, service, shard_router; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -596,4 +596,13 @@ TEST_CASE("a range shard router needs one split point fewer than its shards, asc
     "strategy": "range", "split_points": [10, 20] })"));
   const auto r = refuse(s);
   CHECK(r.outcome.err == only(r, "components[2].split_points: needs one point per shard after the first: 1 for 2 shards, got 2"));
+}
+
+TEST_CASE("a quorum larger than the replication factor is refused") {
+  Json s = small_scenario();
+  s["components"].push_back(Json::parse(R"({ "type": "kv_store", "name": "kv", "replication_factor": 3,
+    "read_quorum": 4, "read_time": { "type": "constant", "value_ms": 1 }, "write_time": { "type": "constant", "value_ms": 1 } })"));
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[2].read_quorum: is 4, more than the replication_factor 3: no request could gather it"));
 }
