@@ -44,6 +44,11 @@ struct ComponentType {
   std::string summary;  // one line, for `archsim describe` and the reference
   spec::NodeRef spec;
   std::vector<std::string_view> capabilities;
+  // The actions of the fault timeline its components take, by the name of
+  // their kind (models/runtime/fault_kind.h): "crash", "slow_down", ...
+  // What each does to the type is its Component::on_fault's to say; the
+  // timeline refuses an action on a component whose type does not list it.
+  std::vector<std::string_view> fault_actions;
   // With kReplicated: how many replicas a configuration has.
   std::function<std::int64_t(const spec::Json& config)> replicas;
   // The calls a component makes for an incoming operation; false when it
@@ -59,6 +64,11 @@ struct ComponentType {
   bool has(std::string_view capability) const {
     for (auto c : capabilities)
       if (c == capability) return true;
+    return false;
+  }
+  bool takes(std::string_view fault_action) const {
+    for (auto a : fault_actions)
+      if (a == fault_action) return true;
     return false;
   }
 };

@@ -186,6 +186,13 @@ void Network::restore(LinkEnd a, LinkEnd b, Ways ways) {
   faults_changed();
 }
 
+void Network::restore(LinkEnd a, LinkEnd b, Ways ways, LinkFault kind) {
+  std::erase_if(faults_, [&](const Fault& f) {
+    return f.kind == kind && ((f.from == a && f.to == b) || (ways == Ways::BothWays && f.from == b && f.to == a));
+  });
+  faults_changed();
+}
+
 void Network::faults_changed() {
   // Every link asks while any fault is in force: a reply at the end of a
   // forwarding chain travels a link whose ends are not its sender's, so
