@@ -333,14 +333,18 @@ void check_faults(const Json& config, const std::vector<FaultCheckNode>& nodes, 
       }
     }
     if (duration_known) {
-      if (c.at >= duration)
+      if (c.at >= duration) {
         errors.add(path / "at_s", "must be before the end of the run (duration_s " + spec::format_number(duration) +
                                       "), got " + spec::format_number(c.at));
-      else if (!c.lasts && !kind.instant && c.until > duration)
+        resolved = false;
+      } else if (!c.lasts && !kind.instant && c.until > duration) {
         errors.add(path / "until_s", "must be at most duration_s (" + spec::format_number(duration) + "), got " +
                                          spec::format_number(c.until) +
                                          "; leave until_s out for an action that lasts to the end of the run");
+        resolved = false;
+      }
     }
+    // Only entries without problems are compared for overlaps.
     if (!resolved) continue;
     // Two actions of one kind on one target at once would undo each other:
     // the end of the first would end the second too.
