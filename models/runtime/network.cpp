@@ -158,6 +158,8 @@ Network::Fault Network::fault_between(LinkEnd a, LinkEnd b, Fault::Kind kind) {
 }
 
 void Network::cut(LinkEnd a, LinkEnd b, Ways ways, CutMode mode) {
+  // Registered before the run by whoever planned the cut (the fault
+  // timeline), so that the time series has its column: found here.
   if (mode == CutMode::FailFast) link_down_ = context_.failures.intern("link_down");
   Fault f = fault_between(a, b, Fault::Kind::Cut);
   f.mode = mode;

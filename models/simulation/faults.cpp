@@ -71,9 +71,12 @@ spec::NodeRef entry_declaration(const FaultKind& kind) {
     entry.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
       if (!value.contains("until_s")) return;
       const double at = value["at_s"].get<double>(), until = value["until_s"].get<double>();
-      if (until <= at)
-        errors.add(path / "until_s",
-                   "must be later than at_s (" + spec::format_number(at) + " s), got " + spec::format_number(until));
+      // In the run's own time, whole nanoseconds: an end that rounds to its
+      // start would come before it.
+      if (sim::Time::from_s(until) <= sim::Time::from_s(at))
+        errors.add(path / "until_s", std::string(until > at ? "must be at least a nanosecond" : "must be") +
+                                         " later than at_s (" + spec::format_number(at) + " s), got " +
+                                         spec::format_number(until));
     });
   return entry.build();
 }
@@ -333,8 +336,9 @@ void check_faults(const Json& config, const std::vector<FaultCheckNode>& nodes, 
       }
     }
     if (duration_known) {
-      if (c.at >= duration) {
-        errors.add(path / "at_s", "must be before the end of the run (duration_s " + spec::format_number(duration) +
+      if (sim::Time::from_s(c.at) >= sim::Time::from_s(duration)) {
+        errors.add(path / "at_s", std::string(c.at < duration ? "must be at least a nanosecond" : "must be") +
+                                      " before the end of the run (duration_s " + spec::format_number(duration) +
                                       "), got " + spec::format_number(c.at));
         resolved = false;
       } else if (!c.lasts && !kind.instant && c.until > duration) {
@@ -453,9 +457,11 @@ void FaultTimeline::end(Entry& e) {
 }
 
 void FaultTimeline::interval_closed(sim::Time now) {
+  std::optional<Tally> totals_now;  // taken once, only if some action is watched
   for (auto& e : entries_) {
     if (!e.watching || now <= e.stretch_start) continue;
-    const Tally totals = recorder_.totals();
+    if (!totals_now) totals_now = recorder_.totals();
+    const Tally& totals = *totals_now;
     const Tally stretch = totals.minus(e.at_stretch_start);
     const double ended = static_cast<double>(stretch.succeeded + stretch.failed_total());
     const bool good = static_cast<double>(stretch.failed_total()) <= failed_ratio_max_ * ended;

@@ -685,3 +685,15 @@ TEST_CASE("a faults section needs at least one action") {
   const auto r = refuse(with_faults(Json::array()));
   CHECK(r.outcome.err == only(r, "faults.timeline: must have at least 1 item, got 0"));
 }
+
+TEST_CASE("a fault's times are compared in the run's nanoseconds: an end that rounds to its start is refused") {
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 1.0000000001, "until_s": 1.0000000002, "action": "crash", "target": "web" },
+    { "at_s": 4.9999999999, "action": "crash", "target": "web[0]" }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[0].until_s: must be at least a nanosecond later than at_s (1.0000000001 s), got 1.0000000002\n" +
+        f + "[1].at_s: must be at least a nanosecond before the end of the run (duration_s 5), got 4.9999999999\n"
+            "2 problems; nothing was run\n");
+}

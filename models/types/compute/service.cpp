@@ -281,6 +281,8 @@ bool Service::on_fault(const FaultAction& action) {
   const std::size_t last = action.replica < 0 ? replicas : first + 1;
   switch (action.kind) {
     case FaultAction::Kind::Crash:
+      // Registered before the run by whoever planned the crash (the fault
+      // timeline), so that the time series has its column: found here.
       crashed_ = context_.failures.intern("crashed");
       for (std::size_t r = first; r < last; ++r) crash(r);
       return true;
