@@ -64,7 +64,7 @@ FaultKind crash_fault() {
   k.aim = FaultKind::Aim::Component;
   k.until_meaning = "When it comes back, empty; without until_s it stays down to the end of the run";
   k.declare = [](Spec&) {};
-  k.causes = [](const Json&) { return std::vector<std::string>{"crashed"}; };
+  k.causes = no_causes;  // its type's: a service's is crashed
   k.prepare = [](const Json&, const spec::Node&) {
     FaultEffect e;
     e.begin = [](const FaultReach& reach) { hand_over(reach, FaultAction{FaultAction::Kind::Crash, -1, 1, {}}); };

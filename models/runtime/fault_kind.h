@@ -61,8 +61,10 @@ struct FaultKind {
   // timeline's at_s, until_s and target), each bound to its typed
   // configuration, which `prepare` reads back with spec::read_part.
   std::function<void(spec::Spec& declaration)> declare;
-  // The failure causes an entry can produce, registered before the run so
-  // that the time series has their columns (FailureCauses).
+  // The failure causes an entry can produce whatever it reaches (a cut
+  // that fails fast: link_down), registered before the run so that the time
+  // series has their columns (FailureCauses). Those an action on a
+  // component produces there are its type's (ComponentType::fault_actions).
   std::function<std::vector<std::string>(const spec::Json& entry)> causes;
   // What a validated entry does; `declaration` is its node, to read its
   // parameters with.

@@ -408,6 +408,11 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
         e.reach.replica = member->replica;
       }
       assert(e.reach.component != nullptr);
+      // The causes the action produces in this type.
+      const ComponentType* type = find_component_type(e.reach.component->type());
+      const FaultActionTaken* taken = type != nullptr ? type->takes(e.kind->name) : nullptr;
+      assert(taken != nullptr && "validation admits only the actions a type takes");
+      for (const auto cause : taken->causes) causes.intern(cause);
     } else {
       e.shown["from"] = c.from;
       e.shown["to"] = c.to;

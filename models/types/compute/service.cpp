@@ -93,7 +93,7 @@ ComponentType service_type() {
   t.summary = "Replicas x workers with a bounded FIFO queue, running a handler of steps per operation";
   t.spec = service_spec();
   t.capabilities = {capability::kCallable, capability::kReplicated};
-  t.fault_actions = {"crash", "slow_down"};
+  t.fault_actions = {{"crash", {"crashed"}}, {"slow_down", {}}};
   t.replicas = [](const Json& config) { return read_config(config).pool.replicas; };
   t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
     const ServiceConfig c = read_config(config);
