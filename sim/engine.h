@@ -38,12 +38,12 @@ class Engine {
   bool cancel(EventHandle handle) { return queue_.cancel(handle); }
 
   // Schedules an event that will not be cancelled.
-  void post(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+  [[gnu::always_inline]] void post(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
     assert(at >= now_ && "an event may not be scheduled in the past");
     assert(target != nullptr);
     queue_.post(at, phase, target, kind, data);
   }
-  void post_in(Time delay, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+  [[gnu::always_inline]] void post_in(Time delay, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
     post(now_ + delay, phase, target, kind, data);
   }
 
@@ -51,7 +51,7 @@ class Engine {
   // phase (a link or a step with a constant time). Posting on it is cheaper
   // than post_in and gives the same order. -1 when none is left: use post_in.
   int channel(Time delay, Phase phase) { return queue_.channel(delay, phase); }
-  void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+  [[gnu::always_inline]] void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
     assert(target != nullptr);
     queue_.post_on(channel, target, kind, data);
   }

@@ -76,7 +76,7 @@ class DaryEventQueue {
 
   // Schedules an event that is never cancelled: no slot, nothing to look up
   // when it runs. Most events are of this kind.
-  void post(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+  [[gnu::always_inline]] void post(Time at, Phase phase, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
     insert(at, phase, target, kind, data, kNoSlot);
   }
 
@@ -95,7 +95,7 @@ class DaryEventQueue {
   }
 
   // Posts an event on a channel: at the current time plus its delay.
-  void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+  [[gnu::always_inline]] void post_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
     assert(channel >= 0 && channel < lane_count_);
     assert(seq_ < (std::uint64_t{1} << 56));
     push_lane(channel, Key{Time::saturating_add(now_, lane_delay_[channel]),
@@ -224,13 +224,13 @@ class DaryEventQueue {
     if (at.ns == now_) {
       push_lane(static_cast<int>(phase), key);
     } else {
-      heap_.emplace_back();
-      place_up(heap_.size() - 1, key);
+      if (heap_size_ == heap_.size()) [[unlikely]] grow_heap();
+      place_up(heap_size_++, key);
     }
     ++live_;
   }
 
-  void push_lane(int lane, const Key& key) {
+  [[gnu::always_inline]] void push_lane(int lane, const Key& key) {
     lanes_[lane].push_back(key);
     nonempty_ |= 1u << lane;
   }
@@ -238,7 +238,7 @@ class DaryEventQueue {
   // The least key among the heap's top and the lanes' fronts; remembers where
   // it came from for remove_top(). Null when the set is empty.
   const Key* find_top() {
-    const Key* best = heap_.empty() ? nullptr : &heap_.front();
+    const Key* best = heap_size_ == 0 ? nullptr : &heap_[0];
     top_lane_ = -1;
     for (std::uint32_t bits = nonempty_; bits != 0; bits &= bits - 1) {
       const int lane = __builtin_ctz(bits);
@@ -278,9 +278,8 @@ class DaryEventQueue {
   // nearly always belongs near the bottom, so this takes about half the
   // comparisons of sifting it down from the top.
   void pop_top() {
-    const Key last = heap_.back();
-    heap_.pop_back();
-    const std::size_t n = heap_.size();
+    const std::size_t n = --heap_size_;
+    const Key last = heap_[n];
     if (n == 0) return;
     std::size_t i = 0;
     for (;;) {
@@ -304,7 +303,11 @@ class DaryEventQueue {
   // Lanes 0-3 hold events for the current time, by phase; the others are
   // channels with a fixed delay. Few enough that scanning them is cheap.
   static constexpr int kMaxLanes = 16;
+  // The heap is heap_[0, heap_size_); the vector only grows, out of the way
+  // of insert, so that insert stays small enough to inline.
+  [[gnu::noinline]] void grow_heap() { heap_.resize(heap_.empty() ? 1024 : heap_.size() * 2); }
   std::vector<Key> heap_;
+  std::size_t heap_size_ = 0;
   RingBuffer<Key> lanes_[kMaxLanes];
   std::int64_t lane_delay_[kMaxLanes] = {};
   Phase lane_phase_[kMaxLanes] = {Phase::Boundary, Phase::Departure, Phase::Arrival, Phase::Timer};

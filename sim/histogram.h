@@ -21,14 +21,14 @@ class Histogram {
   // order statistic it stands for.
   static constexpr double kMaxRelativeError = 1.0 / (1 << kSubBucketBits);
 
-  void record(std::int64_t value) {
+  [[gnu::always_inline]] void record(std::int64_t value) {
     assert(value >= 0);
     record_at(bucket_index(value), value);
   }
 
   // record() with the bucket index already known: one index computation can
   // serve several histograms. `index` must be bucket_index(value).
-  void record_at(std::size_t index, std::int64_t value) {
+  [[gnu::always_inline]] void record_at(std::size_t index, std::int64_t value) {
     if (index >= counts_.size()) counts_.resize(index + 1, 0);
     ++counts_[index];
     ++count_;

@@ -26,8 +26,8 @@ struct Time {
   // it. Truncating first keeps it exact where x + 0.5 would round (x >= 2^52).
   // From 2^63 on (and for NaN) the cast would be undefined: it saturates.
   static std::int64_t round_half_up(double x) {
-    if (!(x < 0x1p63)) return std::numeric_limits<std::int64_t>::max();
-    if (x <= -0x1p63) return std::numeric_limits<std::int64_t>::min();
+    if (!(std::fabs(x) < 0x1p63)) [[unlikely]]
+      return x < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
     const auto whole = static_cast<std::int64_t>(x);
     return whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0);
   }

@@ -20,6 +20,7 @@
 #include "models/runtime/request.h"
 #include "models/format/spec.h"
 #include "sim/engine.h"
+#include "sim/key_map.h"
 #include "sim/histogram.h"
 #include "sim/metrics.h"
 #include "sim/rng.h"
@@ -33,6 +34,10 @@ struct Context {
   RequestPool requests;
   FailureCauses failures;
   std::vector<std::string> operations;  // index = Request::operation
+  // The system of record: the latest committed version of each key's data
+  // (absent: 0, the data the run starts with), written by databases as writes
+  // commit, read by every copy that judges whether it is stale.
+  sim::KeyMap committed;
   sim::Time warmup_end{};
   sim::Time end{};
   std::size_t max_in_flight = 0;

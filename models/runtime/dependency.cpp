@@ -15,6 +15,19 @@ spec::NodeRef call_timeout_spec() {
   return node;
 }
 
+spec::NodeRef access_spec() {
+  static const spec::NodeRef node =
+      spec::Spec::enumeration("What the request does to the data of its key; by default what the request it is made for does",
+                              {"read", "write", "delete"})
+          .build();
+  return node;
+}
+
+Access read_access(const spec::Json& value) {
+  const auto name = value.get<std::string>();
+  return name == "write" ? Access::Write : name == "delete" ? Access::Delete : Access::Read;
+}
+
 void Dependency::connect(Node& owner, Wiring& wiring) {
   target_ = &wiring.node(config_.target);
   link_ = &wiring.link(owner, *target_);

@@ -27,10 +27,15 @@ struct DependencyConfig {
   std::string target;                // names another node
   std::string operation;             // empty: the request's own operation
   std::optional<double> timeout_ms;  // none: the caller waits as long as it takes
+  std::optional<Access> access = {};  // none: the request's own access
 };
 
 // `"timeout_ms": 250` beside a call, in the declaration of a type that calls.
 spec::NodeRef call_timeout_spec();
+// `"access": "write"`: what a request does to its key's data (read, write,
+// delete), and its value read from a declaration.
+spec::NodeRef access_spec();
+Access read_access(const spec::Json& value);
 
 class Dependency {
  public:
@@ -46,6 +51,8 @@ class Dependency {
   std::uint32_t operation(const Request& parent) const {
     return operation_ < 0 ? parent.operation : static_cast<std::uint32_t>(operation_);
   }
+  // The access a call made for `parent` asks for.
+  Access access(const Request& parent) const { return config_.access ? *config_.access : parent.access; }
   bool has_timeout() const { return config_.timeout_ms.has_value(); }
   sim::Time timeout() const { return timeout_; }
   // The failure a timed-out call gives its parent.
@@ -71,6 +78,8 @@ inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t
   call.user_id = parent.user_id;
   call.key = parent.key;
   call.operation = dependency.operation(parent);
+  call.access = dependency.access(parent);
+  call.version = parent.version;  // what a write or a fill stores
   call.instance = instance;
   dispatch(dependency, call);
   return call;

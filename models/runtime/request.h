@@ -56,6 +56,11 @@ class FailureCauses {
   bool closed_ = false;
 };
 
+// What a request does to the data it names by its key: read it, write a
+// new version of it, or delete it (a write that leaves no value; a cache
+// drops its entry). Data components act on it; the others pass it on.
+enum class Access : std::uint8_t { Read = 0, Write = 1, Delete = 2 };
+
 struct Request {
   // Changes each time the request goes back to the pool, so a reply to a
   // call it made is recognised as late even after the request was reused.
@@ -79,6 +84,16 @@ struct Request {
   bool abandoned = false;         // the caller stopped waiting; the reply is dropped
   bool lost = false;              // lost on a link: its caller's timeout releases it
   std::uint32_t held_by = 0;      // the mark of the worker pool whose worker it holds; 0: none
+  Access access = Access::Read;   // what it does to the data of its key
+  bool hit = false;               // a cache answered it from a fresh entry (see the cache)
+  // The version of the key's data it carries: what a read found, what a
+  // write committed, what a fill stores (0: the data the run starts with).
+  std::uint64_t version = 0;
+  // Set by the component computing it when a compute step begins (a
+  // service: the crashes it had so far), so that the end of a step a crash
+  // cut short is told from the end of a later one; meaningless otherwise,
+  // and not reset.
+  std::uint32_t life = 0;
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
@@ -126,6 +141,9 @@ struct Request {
     abandoned = false;
     lost = false;
     held_by = 0;
+    access = Access::Read;
+    hit = false;
+    version = 0;
   }
 };
 

@@ -94,6 +94,19 @@ class WorkerPool {
   std::int64_t workers() const { return workers_; }
   std::int64_t capacity() const { return replicas() * workers_; }
   std::int64_t queue_capacity() const { return queue_capacity_; }
+  // Whether the replica has a worker free (then nothing waits in its queue).
+  bool has_free_worker(std::size_t replica) const { return replicas_[replica].busy < workers_; }
+  // The oldest request waiting at the replica, left in place; null when none.
+  const Request* first_waiting(std::size_t replica) const {
+    const Replica& r = replicas_[replica];
+    return r.queue.empty() ? nullptr : r.queue.front();
+  }
+  // Requests the replica holds: with a worker, and waiting.
+  std::int64_t load(std::size_t replica) const {
+    return replicas_[replica].busy + static_cast<std::int64_t>(replicas_[replica].queue.size());
+  }
+  // Whether `request` holds one of this pool's workers now.
+  bool holds(const Request& request) const { return request.held_by == mark_; }
 
   // Declares the pool's own figures in its owner's metrics: its size, each
   // replica's throughput and utilization over the window (`instances`), and

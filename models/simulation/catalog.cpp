@@ -1,6 +1,7 @@
 #include "models/simulation/catalog.h"
 
 #include "models/types/compute/service.h"
+#include "models/types/data/database.h"
 #include "models/types/traffic/load_balancer.h"
 
 namespace archsim::models {
@@ -8,6 +9,7 @@ namespace archsim::models {
 const std::vector<ComponentType>& component_types() {
   // In the order `archsim describe` and the reference list them.
   static const std::vector<ComponentType> types = {
+      database_type(),
       load_balancer_type(),
       service_type(),
   };

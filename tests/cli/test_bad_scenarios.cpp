@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: load_balancer, service; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: database, load_balancer, service; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -564,6 +564,30 @@ TEST_CASE("a users population on a closed-loop workload is refused") {
   const auto r = refuse(s);
   CHECK(r.outcome.err == only(r, "workloads[0].users: a closed-loop workload's users are arrival.users, each its own "
                                  "user_id; remove users, or use an open-loop arrival"));
+}
+
+TEST_CASE("steps on a miss after a call to something that never misses are refused with the callee's type") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["read"][1]["on_miss"] = Json::parse(R"([{ "compute": { "type": "constant", "value_ms": 1 } }])");
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].handlers.read[1].on_miss: runs only when a cache misses, but \"db-primary\" "
+                                 "is a service, which answers every read: call a cache here, or make these plain steps"));
+}
+
+TEST_CASE("a database without read replicas refuses settings that need them") {
+  Json s = small_scenario();
+  s["components"][1] = Json::parse(R"({ "type": "database", "name": "db-primary", "read_from": "replicas",
+    "read_time": { "type": "constant", "value_ms": 1 }, "write_time": { "type": "constant", "value_ms": 2 } })");
+  const auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[1].read_from: reads cannot go to replicas: there are none; add read_replicas, or remove read_from"));
+}
+
+TEST_CASE("an access that is not read, write or delete is refused with the choices") {
+  Json s = small_scenario();
+  s["workloads"][0]["operations"][1]["access"] = "update";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "workloads[0].operations[1].access: \"update\" is not one of: read, write, delete"));
 }
 
 namespace {

@@ -277,7 +277,7 @@ TEST_CASE("validate prints valid and exits 0; with --print, the scenario complet
   CHECK(s["limits"]["max_in_flight"] == 1000000);
   CHECK(s["components"][0]["latency"] == Json{{"type", "constant"}, {"value_ms", 0}});
   CHECK(s["components"][1]["queue_capacity"] == 100000);
-  CHECK(s["workloads"][0]["operations"] == Json::parse(R"([{"name":"request","weight":1}])"));
+  CHECK(s["workloads"][0]["operations"] == Json::parse(R"([{"name":"request","weight":1,"access":"read"}])"));
   // The completed scenario is itself valid and completes to itself.
   const auto again = dir.write("completed.json", p.out);
   CHECK(run({"validate", again, "--print"}).out == p.out);

@@ -79,7 +79,7 @@ TEST_CASE("--set values are read as JSON: numbers, objects and arrays keep their
   // The array was validated and completed with defaults like one in the file.
   // (browse has no handler: web serves it with the service_time just set.)
   CHECK(s["workloads"][0]["operations"] ==
-        Json::parse(R"([{"name":"read","weight":1},{"name":"write","weight":3},{"name":"browse","weight":1}])"));
+        Json::parse(R"([{"name":"read","weight":1,"access":"read"},{"name":"write","weight":3,"access":"read"},{"name":"browse","weight":1,"access":"read"}])"));
 }
 
 TEST_CASE("--set values that are not JSON are taken as strings; quoted JSON strings too") {

@@ -2,6 +2,8 @@
 
 #include <cassert>
 #include <cmath>
+#include <functional>
+#include <limits>
 
 namespace archsim::models {
 
@@ -14,6 +16,7 @@ DependencyConfig read_call(const Json& c) {
   DependencyConfig d;
   d.target = c.contains("call") ? c["call"].get<std::string>() : c["forward"].get<std::string>();
   d.operation = c.value("operation", "");
+  if (c.contains("access")) d.access = read_access(c["access"]);
   if (c.contains("timeout_ms")) d.timeout_ms = c["timeout_ms"].get<double>();
   return d;
 }
@@ -31,6 +34,7 @@ std::vector<StepConfig> read_steps(const Json& steps) {
     } else {
       step.kind = s.contains("call") ? StepConfig::Kind::Call : StepConfig::Kind::Forward;
       step.calls.push_back(read_call(s));
+      if (s.contains("on_miss")) step.on_miss = read_steps(s["on_miss"]);
     }
     out.push_back(std::move(step));
   }
@@ -43,24 +47,45 @@ ServiceConfig read_config(const Json& config) { return spec::read<ServiceConfig>
 
 spec::NodeRef service_spec() {
   static const spec::NodeRef node = [] {
-    Spec call = Spec::object("Call a component and wait for its reply; the worker stays held meanwhile");
-    call.required("call", Spec::reference("The component called", "callable").calls())
-        .optional("operation", Spec::string("Operation asked of it; by default the request's own"))
-        .optional("timeout_ms", call_timeout_spec());
+    const auto call_of = [](const char* doc) {
+      Spec call = Spec::object(doc);
+      call.required("call", Spec::reference("The component called", "callable").calls())
+          .optional("operation", Spec::string("Operation asked of it; by default the request's own"))
+          .optional("access", access_spec())
+          .optional("timeout_ms", call_timeout_spec());
+      return call;
+    };
     Spec forward = Spec::object("Pass the request on and free the worker; the component forwarded to replies to the caller");
     forward.required("forward", Spec::reference("The component that takes the request over", "callable").calls())
-        .optional("operation", Spec::string("Operation asked of it; by default the request's own"));
+        .optional("operation", Spec::string("Operation asked of it; by default the request's own"))
+        .optional("access", access_spec());
+    const auto forward_last = [](const Json& value, const spec::Path& path, spec::Errors& errors) {
+      for (std::size_t i = 0; i + 1 < value.size(); ++i)
+        if (value[i].contains("forward")) errors.add(path[i], "forward must be the last step: the worker is gone after it");
+    };
+    // Steps on a miss are steps of the same kinds, without a miss of their own.
+    Spec inner_call = call_of("Call a component and wait for its reply; the worker stays held meanwhile");
+    Spec inner_step = Spec::variant("A step of a handler", "");
+    inner_step.named("step")
+        .alternative("compute", time_distribution_spec())
+        .alternative("call", inner_call)
+        .alternative("parallel", Spec::array("Calls made at once; the step ends when all have replied", inner_call).items(1, 1000))
+        .alternative("forward", forward);
+    Spec on_miss = Spec::array("Steps run only when the cache called answers with a miss (cache-aside: read the database, "
+                               "then fill the cache); skipped on a hit",
+                               inner_step)
+                       .items(1, 1000);
+    on_miss.check(forward_last);
+    Spec call = call_of("Call a component and wait for its reply; the worker stays held meanwhile");
+    call.optional("on_miss", on_miss);
     Spec step = Spec::variant("A step of a handler", "");
     step.named("step")
         .alternative("compute", time_distribution_spec())
         .alternative("call", call)
-        .alternative("parallel", Spec::array("Calls made at once; the step ends when all have replied", call).items(1, 1000))
+        .alternative("parallel", Spec::array("Calls made at once; the step ends when all have replied", inner_call).items(1, 1000))
         .alternative("forward", forward);
     Spec steps = Spec::array("Steps run in order by a worker", step).items(1, 1000);
-    steps.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
-      for (std::size_t i = 0; i + 1 < value.size(); ++i)
-        if (value[i].contains("forward")) errors.add(path[i], "forward must be the last step: the worker is gone after it");
-    });
+    steps.check(forward_last);
 
     Spec service = Spec::object("A pool of replicas, each with workers and a bounded FIFO queue");
     service.required("name", Spec::string("Unique name of the component").max_length(100)).to(&ServiceConfig::name);
@@ -101,12 +126,29 @@ ComponentType service_type() {
     for (const auto& h : c.handlers)
       if (h.operation == operation || (h.operation.empty() && handler == nullptr)) handler = &h;
     if (handler == nullptr) return false;
-    for (const auto& step : handler->steps)
-      for (const auto& call : step.calls) out.push_back({call.target, call.operation.empty() ? operation : call.operation});
+    const std::function<void(const std::vector<StepConfig>&)> add = [&](const std::vector<StepConfig>& steps) {
+      for (const auto& step : steps) {
+        for (const auto& call : step.calls) out.push_back({call.target, call.operation.empty() ? operation : call.operation});
+        add(step.on_miss);
+      }
+    };
+    add(handler->steps);
     return true;
   };
-  t.check = [](const Json& config, const std::vector<std::string>& reaching, const ScenarioView&, const spec::Path& path,
-               spec::Errors& errors) {
+  t.check = [](const Json& config, const std::vector<std::string>& reaching, const ScenarioView& scenario,
+               const spec::Path& path, spec::Errors& errors) {
+    // Steps on a miss need a call that can miss.
+    if (config.contains("handlers"))
+      for (const auto& [operation, steps] : config["handlers"].items())
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+          if (!steps[i].contains("on_miss")) continue;
+          const std::string target = steps[i]["call"].get<std::string>();
+          const ComponentType* type = scenario.type_of(target);
+          if (type != nullptr && !type->has(capability::kCache))
+            errors.add((path / "handlers" / operation)[i] / "on_miss",
+                       "runs only when a cache misses, but \"" + target + "\" is a " + type->name +
+                           ", which answers every read: call a cache here, or make these plain steps");
+        }
     // A service_time that no operation falls back on would be ignored.
     if (!config.contains("service_time") || !config.contains("handlers") || reaching.empty()) return;
     for (const auto& operation : reaching)
@@ -122,21 +164,7 @@ Service::Service(ServiceConfig config, Context& context)
     : Component(config.name, context), pool_(config.pool, stats_, context), rng_(context.streams.for_component(name_)) {
   for (auto& h : config.handlers) {
     Handler handler;
-    for (auto& s : h.steps) {
-      Step step;
-      step.kind = s.kind;
-      step.time = s.time;
-      for (auto& c : s.calls) {
-        if (s.kind != StepConfig::Kind::Forward) {
-          std::size_t w = 0;
-          while (w < waits_.size() && waits_[w].target != c.target) ++w;
-          if (w == waits_.size()) waits_.push_back(Wait{c.target, {}, 0});
-          step.waits.push_back(w);
-        }
-        step.calls.emplace_back(std::move(c));
-      }
-      handler.steps.push_back(std::move(step));
-    }
+    for (auto& s : h.steps) add_step(handler, s);
     handlers_.push_back(std::move(handler));
     handler_names_.push_back(h.operation);
   }
@@ -158,10 +186,26 @@ Service::Service(ServiceConfig config, Context& context)
                         [this] { return static_cast<double>(capacity()); });
     metrics_.series_only();
   }
-  for (std::int64_t r = 0; r < pool_.replicas(); ++r) {
-    lives_.push_back(std::make_unique<Life>(*this));
-    life_.push_back(lives_.back().get());
+}
+
+void Service::add_step(Handler& handler, StepConfig& s) {
+  Step step;
+  step.kind = s.kind;
+  step.time = s.time;
+  for (auto& c : s.calls) {
+    if (s.kind != StepConfig::Kind::Forward) {
+      std::size_t w = 0;
+      while (w < waits_.size() && waits_[w].target != c.target) ++w;
+      if (w == waits_.size()) waits_.push_back(Wait{c.target, {}, 0});
+      step.waits.push_back(w);
+    }
+    step.calls.emplace_back(std::move(c));
   }
+  const std::size_t at = handler.steps.size();
+  handler.steps.push_back(std::move(step));
+  // The steps on a miss follow their call; a hit jumps over them.
+  for (auto& m : s.on_miss) add_step(handler, m);
+  handler.steps[at].skip_on_hit = static_cast<std::uint16_t>(handler.steps.size() - at - 1);
 }
 
 void Service::connect(Wiring& wiring) {
@@ -218,13 +262,13 @@ void Service::run(Request& request) {
   switch (step.kind) {
     case StepConfig::Kind::Compute: {
       pool_.begin_compute(now());
-      Life* life = life_[static_cast<std::size_t>(request.instance)];
+      request.life = crashes_;
       const auto data = reinterpret_cast<std::uint64_t>(&request);
       if (step.channel >= 0 && slow_.empty())
-        context_.engine.post_on(step.channel, life, kComputeDone, data);
+        context_.engine.post_on(step.channel, this, kComputeDone + crashes_, data);
       else
         context_.engine.post_in(slow_.empty() ? step.time.draw(rng_) : slowed(step, request), sim::Phase::Departure,
-                                life, kComputeDone, data);
+                                this, kComputeDone + crashes_, data);
       return;
     }
     case StepConfig::Kind::Call:
@@ -262,10 +306,20 @@ void Service::finish(Request& request) {
   serve_next(replica);
 }
 
-void Service::Life::on_event(std::uint32_t kind, std::uint64_t data) {
-  assert(kind == kComputeDone);
-  (void)kind;
-  if (!over) service.compute_done(*reinterpret_cast<Request*>(data));
+void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
+  assert(kind >= kComputeDone && kind - kComputeDone <= crashes_);
+  Request& request = *reinterpret_cast<Request*>(data);
+  const std::uint32_t life = kind - kComputeDone;
+  if (life != crashes_ && !still_computing(request, life)) [[unlikely]]
+    return;  // a crash cut the step short; the request has gone on since
+  compute_done(request);
+}
+
+bool Service::still_computing(const Request& request, std::uint32_t life) const {
+  // A step a crash cut short left with its request, and any compute step
+  // that request began here since began in a later life.
+  return pool_.holds(request) && request.life == life &&
+         by_operation_[request.operation]->steps[request.step].kind == StepConfig::Kind::Compute;
 }
 
 void Service::compute_done(Request& request) {
@@ -315,10 +369,10 @@ void Service::crash(std::size_t replica) {
   // The calls of what it held are disowned: their callees now work for
   // nobody, which departures must check from here on.
   context_.callers_may_give_up = true;
-  // Steps under way never end: their end events will find this life over.
-  life_[replica]->over = true;
-  lives_.push_back(std::make_unique<Life>(*this));
-  life_[replica] = lives_.back().get();
+  // Steps under way never end: their ends, posted in an earlier life, will
+  // find their requests gone on (still_computing).
+  assert(crashes_ < std::numeric_limits<std::uint32_t>::max() - kComputeDone);
+  ++crashes_;
   // Everything the replica held fails at once: the requests with a worker,
   // then those in its queue, oldest first.
   for (Request* request : pool_.holders(replica)) {
@@ -340,6 +394,9 @@ void Service::on_reply(Request& call) {
   waits_[call.scratch].waited_ns += (now() - call.created).ns;
   Request& request = *call.parent;
   request.take_failure_from(call);
+  // The data the call brought back (a parallel step keeps the last reply's).
+  request.version = call.version;
+  request.hit = call.hit;
   context_.requests.release(call);
   call_ended(request);
 }
@@ -357,6 +414,11 @@ void Service::call_ended(Request& request) {
   if (request.failure) {
     finish(request);
     return;
+  }
+  // A cache's hit skips the steps meant for a miss.
+  if (request.hit) [[unlikely]] {
+    request.step += by_operation_[request.operation]->steps[request.step].skip_on_hit;
+    request.hit = false;
   }
   ++request.step;
   run(request);

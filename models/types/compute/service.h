@@ -12,7 +12,11 @@
 // worker stops waiting, the step fails (timeout), and the callee's work goes
 // on; its late reply is dropped. A failed call fails the handler: the
 // remaining steps are skipped and the failure goes back to the caller. A
-// parallel step waits for every call to end (reply or timeout) first.
+// parallel step waits for every call to end (reply or timeout) first. A call
+// to a cache may carry steps to run on a miss (cache-aside: read the
+// database, then fill the cache); on a hit they are skipped. A request
+// carries the data version its last call brought back, so a fill stores what
+// the database read returned.
 //
 // Faults (on_fault): a slowed replica's compute steps take k times their
 // drawn time plus an added delay (the draws themselves unchanged). A crashed
@@ -25,7 +29,6 @@
 // processor), per-request memory, retries on calls.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +44,7 @@ struct StepConfig {
   enum class Kind { Compute, Call, Parallel, Forward } kind = Kind::Compute;
   Delay time;                           // Compute
   std::vector<DependencyConfig> calls;  // Call and Forward: one; Parallel: several
+  std::vector<StepConfig> on_miss;      // Call: run only when a cache answers it with a miss
 };
 
 struct HandlerConfig {
@@ -69,6 +73,7 @@ class Service final : public Component {
   void on_request(Request& request) override;
   void on_reply(Request& call) override;
   void on_call_timeout(Request& call) override;
+  void on_timer(std::uint32_t kind, std::uint64_t data) override;
   bool on_fault(const FaultAction& action) override;
 
   void on_window_begin(sim::Time now) override;
@@ -82,6 +87,7 @@ class Service final : public Component {
     int channel = -1;  // the engine's lane when the time is constant
     std::vector<Dependency> calls;
     std::vector<std::size_t> waits;  // for each call, its target's entry in waits_
+    std::uint16_t skip_on_hit = 0;   // steps after it run only on a miss (on_miss)
   };
   // Time workers spent waiting on calls to one component, added as each
   // call ends, so the results can say what a busy pool waits on.
@@ -93,16 +99,6 @@ class Service final : public Component {
   struct Handler {
     std::vector<Step> steps;
   };
-  // One life of a replica, from its start or recovery to its next crash:
-  // the target of its compute steps' ends, so that the end of a step that a
-  // crash cut short finds its life over and is dropped, whatever became of
-  // the request since.
-  struct Life final : sim::EventTarget {
-    explicit Life(Service& s) : service(s) {}
-    void on_event(std::uint32_t kind, std::uint64_t data) override;
-    Service& service;
-    bool over = false;
-  };
   struct SlowDown {
     double factor = 1;
     sim::Time added{};
@@ -111,6 +107,8 @@ class Service final : public Component {
   void begin(Request& request);
   void run(Request& request);
   void call_ended(Request& request);
+  // Appends a step, and its on_miss steps after it, to `handler`.
+  void add_step(Handler& handler, StepConfig& config);
   void finish(Request& request);
   // Frees the request's worker and counts its departure; returns the
   // replica, whose worker the caller then hands on with serve_next.
@@ -119,6 +117,9 @@ class Service final : public Component {
     if (Request* next = pool_.next(replica, now())) begin(*next);
   }
   void compute_done(Request& request);
+  // Whether the compute step whose end was posted in life `life` is still
+  // the one `request` is in, after a crash since (see crashes_).
+  [[gnu::noinline]] bool still_computing(const Request& request, std::uint32_t life) const;
   [[gnu::noinline]] void forward(Request& request, Dependency& to);
   // A compute step's time on a slowed replica.
   [[gnu::noinline]] sim::Time slowed(const Step& step, const Request& request);
@@ -131,8 +132,11 @@ class Service final : public Component {
   std::vector<Handler*> by_operation_;         // by operation index; null: no handler (refused in validation)
   Failure timeout_{};                          // given by a call that timed out
   sim::Rng rng_;
-  std::vector<std::unique_ptr<Life>> lives_;   // every life, current or ended (events may still name it)
-  std::vector<Life*> life_;                    // by replica: its current life
+  // Crashes so far, of any replica. The end of a compute step is the timer
+  // kComputeDone + the crashes before the step began; the same number is
+  // kept in Request::life. While no crash comes between, the step is
+  // certainly still under way; after one, whether it is decides.
+  std::uint32_t crashes_ = 0;
   std::vector<SlowDown> slow_;                 // by replica; empty while none is slowed
   Failure crashed_{};                          // registered at the first crash
 };

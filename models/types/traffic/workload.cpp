@@ -57,7 +57,9 @@ spec::NodeRef workload_spec() {
 
     Spec operation = Spec::object("An operation and its share of the requests");
     operation.required("name", Spec::string("Name of the operation; handlers are chosen by it").max_length(100))
-        .optional("weight", Spec::number("Relative share of requests").greater_than(0).max(1e12).default_value(1));
+        .optional("weight", Spec::number("Relative share of requests").greater_than(0).max(1e12).default_value(1))
+        .optional("access", Spec::enumeration("What its requests do to the data of their keys", {"read", "write", "delete"})
+                                .default_value("read"));
 
     using Config = WorkloadConfig;
     Spec workload = Spec::object("Clients sending requests to a component");
@@ -83,9 +85,10 @@ spec::NodeRef workload_spec() {
           }
         })
         .optional("operations", Spec::array("The mix of operations", operation).items(1, 1000),
-                  Json::array({Json{{"name", "request"}, {"weight", 1}}}))
+                  Json::array({Json{{"name", "request"}, {"weight", 1}, {"access", "read"}}}))
         .store<Config>([](const Json& ops, Config& c) {
-          for (const auto& op : ops) c.operations.push_back({op["name"].get<std::string>(), op["weight"].get<double>()});
+          for (const auto& op : ops)
+            c.operations.push_back({op["name"].get<std::string>(), op["weight"].get<double>(), read_access(op["access"])});
         })
         .optional("users", population_spec("users", kDefaultUsers))
         .to(&Config::user_ids)
@@ -137,6 +140,7 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
   double total = 0;
   for (const auto& op : config.operations) {
     operation_names_.push_back(op.name);
+    accesses_.push_back(op.access);
     total += op.weight;
     cumulative_weight_.push_back(total);
   }
@@ -191,6 +195,7 @@ void Workload::send_request(std::uint64_t user) {
     while (op + 1 < cumulative_weight_.size() && u >= cumulative_weight_[op]) ++op;
   }
   request.operation = operations_[op];
+  request.access = accesses_[op];
   request.client_operation = request.operation;
   recorder_.offered(request.operation, workload_index_);
   dispatch(target_, request);

@@ -33,6 +33,7 @@ struct WorkloadConfig {
   struct Operation {
     std::string name;
     double weight = 1;
+    Access access = Access::Read;
   };
   std::string name;
   std::string target;
@@ -87,6 +88,7 @@ class Workload final : public Node {
   Delay think_time_;
   std::vector<std::string> operation_names_;
   std::vector<std::uint32_t> operations_;
+  std::vector<Access> accesses_;  // by entry of operations_
   std::vector<double> cumulative_weight_;
   Population users_;
   Population keys_;

@@ -86,6 +86,32 @@ TEST_CASE("crashing the whole component crashes every replica; a second crash ch
   CHECK(count(r["run"]["requests_in_flight_at_end"]) == 0);
 }
 
+TEST_CASE("the end of a step a crash cut short is dropped, even when its request is back computing there") {
+  // One worker computing 30 ms, requests every 10 ms straight from the
+  // client (k at 10k ms). k = 1 computes from 10 ms; the crash at 15 ms
+  // fails it and the recovery at 16 ms brings the replica back empty. The
+  // request pool hands k = 1's request to k = 2, which starts at 20 ms on
+  // the same worker: the end posted for k = 1 (at 40 ms) must not end k = 2,
+  // which ends at 50 ms, and every later request then takes its 30 ms plus
+  // its wait.
+  const auto r = run_scenario(R"({
+    "duration_s": 0.1,
+    "workloads": [{ "name": "clients", "target": "web", "arrival": { "type": "constant", "rate_qps": 100 } }],
+    "components": [
+      { "type": "service", "name": "web", "service_time": { "type": "constant", "value_ms": 30 } }
+    ]
+  })", [](Simulation& s) {
+    apply(s, Time::from_ms(15), "web", crash(-1));
+    apply(s, Time::from_ms(16), "web", recover(-1));
+  });
+  const auto& summary = r["summary"];
+  CHECK(count(summary["failed"]["crashed"]) == 1);
+  // k = 2 ends at 50 ms, k = 3 (sent at 30) at 80 ms: nothing else ends by 100 ms.
+  CHECK(count(summary["completed"]) == 2);
+  CHECK(number(summary["latency_ms"]["mean"]) == ms(40));
+  CHECK(number(summary["latency_ms"]["max"]) == ms(50));
+}
+
 TEST_CASE("a crash while requests wait on a call fails them at once and disowns their calls") {
   // The web calls a database that takes 50 ms: at 505 ms the web (one
   // replica, 10 workers) holds k = 46..50, waiting on their calls. They fail
