@@ -59,6 +59,11 @@ struct ComponentType {
   // to say; the timeline refuses an action on a component whose type does
   // not list it.
   std::vector<FaultActionTaken> fault_actions;
+  // How many parts of a configuration a component's fault action can aim at
+  // one by one, as NAME[i], and what a part is called: a database's servers
+  // (the primary first). Empty: its replicas, if it has any.
+  std::function<std::int64_t(const spec::Json& config)> fault_targets;
+  std::string_view fault_target_noun = "replica";
   // With kReplicated: how many replicas a configuration has.
   std::function<std::int64_t(const spec::Json& config)> replicas;
   // The calls a component makes for an incoming operation; false when it

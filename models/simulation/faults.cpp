@@ -205,7 +205,7 @@ class FaultChecks {
                             kind.name + " (" + which + ")");
       return std::nullopt;
     }
-    if (replica >= 0 && !replica_exists(*node, replica, text, path, "aim at it")) return std::nullopt;
+    if (replica >= 0 && !part_exists(*node, replica, text, path, true)) return std::nullopt;
     return ResolvedEnd{node->name, replica, ""};
   }
 
@@ -227,7 +227,7 @@ class FaultChecks {
       return std::nullopt;
     }
     if (node->type == nullptr || !node->valid) return std::nullopt;
-    if (!replica_exists(*node, member->replica, text, path, "name it")) return std::nullopt;
+    if (!part_exists(*node, member->replica, text, path, false)) return std::nullopt;
     return ResolvedEnd{node->name, member->replica, ""};
   }
 
@@ -238,17 +238,23 @@ class FaultChecks {
     return nullptr;
   }
 
-  bool replica_exists(const FaultCheckNode& node, std::int32_t replica, const std::string& text, const spec::Path& path,
-                      const std::string& verb) {
-    if (!node.type->replicas) {
-      errors_.add(path, "\"" + node.name + "\" is a " + node.type->name + ", which has no replicas; " + verb +
-                            " as a whole: \"" + node.name + "\"");
+  // Whether part `index` of a component can be named: one of the parts its
+  // fault actions aim at (`aimed`), or one of its replicas (a link's end).
+  bool part_exists(const FaultCheckNode& node, std::int32_t index, const std::string& text, const spec::Path& path,
+                   bool aimed) {
+    const bool has_parts = aimed ? static_cast<bool>(node.type->replicas || node.type->fault_targets)
+                                 : static_cast<bool>(node.type->replicas);
+    if (!has_parts) {
+      errors_.add(path, "\"" + node.name + "\" is a " + node.type->name + ", which has no replicas; " +
+                            (aimed ? "aim at it" : "name it") + " as a whole: \"" + node.name + "\"");
       return false;
     }
-    if (replica >= node.replicas) {
-      errors_.add(path, "\"" + node.name + "\" has " + std::to_string(node.replicas) + " replica" +
-                            (node.replicas == 1 ? "" : "s") + " (" + node.name + "[0] to " + node.name + "[" +
-                            std::to_string(node.replicas - 1) + "]); there is no " + text);
+    const std::int64_t parts = aimed ? node.targets : node.replicas;
+    const std::string noun = aimed ? node.target_noun : "replica";
+    if (index >= parts) {
+      errors_.add(path, "\"" + node.name + "\" has " + std::to_string(parts) + " " + noun + (parts == 1 ? "" : "s") +
+                            " (" + node.name + "[0] to " + node.name + "[" + std::to_string(parts - 1) +
+                            "]); there is no " + text);
       return false;
     }
     return true;

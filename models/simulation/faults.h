@@ -41,6 +41,10 @@ struct FaultCheckNode {
   const ComponentType* type = nullptr;  // a component's type, when known
   bool valid = false;                   // its own declaration had no error
   std::int64_t replicas = 0;            // a valid component's, when its type has replicas
+  // The parts its fault actions can aim at one by one (its replicas, or
+  // what ComponentType::fault_targets says), and what a part is called.
+  std::int64_t targets = 0;
+  std::string target_noun = "replica";
 };
 
 // The checks of `faults` that need the rest of the scenario: each action's

@@ -245,9 +245,13 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
     std::vector<FaultCheckNode> fault_nodes;
     for (const auto& name : node_names) {
       const NodeInfo& info = nodes[name];
-      FaultCheckNode n{name, info.list == "workloads", info.type, info.valid, 0};
+      FaultCheckNode n{name, info.list == "workloads", info.type, info.valid, 0, 0, "replica"};
       if (info.valid && info.type != nullptr && info.type->replicas)
-        n.replicas = info.type->replicas(config["components"][info.index]);
+        n.replicas = n.targets = info.type->replicas(config["components"][info.index]);
+      if (info.valid && info.type != nullptr && info.type->fault_targets) {
+        n.targets = info.type->fault_targets(config["components"][info.index]);
+        n.target_noun = info.type->fault_target_noun;
+      }
       fault_nodes.push_back(std::move(n));
     }
     std::vector<std::string> places;

@@ -619,7 +619,7 @@ TEST_CASE("a fault's target must be a component whose type takes the action, and
   CHECK(r.outcome.err ==
         f + "[0].target: no component named \"wbe\"; did you mean \"web\"?\n" +
         f + "[1].target: \"web\" has 4 replicas (web[0] to web[3]); there is no web[4]\n" +
-        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: service)\n" +
+        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: database, service)\n" +
         f + "[3].target: \"users\" is a workload; slow_down aims at a component\n" +
         f + "[4].target: no component named \"wbe\"; did you mean \"web\"?\n"
             "5 problems; nothing was run\n");
@@ -719,5 +719,25 @@ TEST_CASE("a fault's times are compared in the run's nanoseconds: an end that ro
   CHECK(r.outcome.err ==
         f + "[0].until_s: must be at least a nanosecond later than at_s (1.0000000001 s), got 1.0000000002\n" +
         f + "[1].at_s: must be at least a nanosecond before the end of the run (duration_s 5), got 4.9999999999\n"
+            "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a database's servers are named by number, primary first, and it takes crashes only") {
+  Json s = small_scenario();
+  s["components"][1] = Json::parse(R"({ "type": "database", "name": "db-primary", "read_replicas": 1,
+    "read_time": { "type": "constant", "value_ms": 1 }, "write_time": { "type": "constant", "value_ms": 2 } })");
+  s["workloads"][0]["operations"] = Json::parse(R"([{ "name": "read" }])");
+  s["components"][0]["handlers"].erase("write");
+  s["faults"] = {{"timeline", Json::parse(R"([
+    { "at_s": 1, "action": "crash", "target": "db-primary[1]" },
+    { "at_s": 1, "action": "crash", "target": "db-primary[2]" },
+    { "at_s": 1, "action": "slow_down", "target": "db-primary", "factor": 2 }
+  ])")}};
+  const auto r = refuse(s);
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[1].target: \"db-primary\" has 2 servers (db-primary[0] to db-primary[1]); there is no db-primary[2]\n" +
+        f + "[2].target: \"db-primary\" is a database, which does not take the action slow_down (the types that do: "
+            "service)\n"
             "2 problems; nothing was run\n");
 }

@@ -322,3 +322,60 @@ TEST_CASE("the same timeline with the same seed gives the same bytes, random tim
   other["seed"] = 2;
   CHECK(run_scenario(other.dump())["summary"].dump() != a["summary"].dump());
 }
+
+namespace {
+
+// The database of tests/models/types/data/test_database.cpp: a writer every
+// 100 ms and a reader every 10 ms on one key; one read replica; a write takes
+// 5 ms on the primary, a read 2 ms, a replicated write arrives 10 ms after
+// its commit and takes 1 ms to apply. Servers: db[0] the primary, db[1] the
+// replica. `extra` goes into the database's declaration.
+std::string database(const std::string& extra, const std::string& faults) {
+  return R"({
+    "duration_s": 1,
+    "workloads": [
+      { "name": "writer", "target": "db", "arrival": { "type": "constant", "rate_qps": 10 },
+        "operations": [{ "name": "save", "access": "write" }], "users": { "count": 1 }, "keys": { "count": 1 } },
+      { "name": "reader", "target": "db", "arrival": { "type": "constant", "rate_qps": 100 },
+        "operations": [{ "name": "load" }], "users": { "count": 1 }, "keys": { "count": 1 } }
+    ],
+    "components": [
+      { "type": "database", "name": "db", "read_replicas": 1,
+        "write_time": { "type": "constant", "value_ms": 5 },
+        "read_time": { "type": "constant", "value_ms": 2 },
+        "replication_delay": { "type": "constant", "value_ms": 10 },
+        "apply_time": { "type": "constant", "value_ms": 1 })" +
+         extra + R"( }
+    ],
+    "faults": )" + faults + R"(
+  })";
+}
+
+}  // namespace
+
+TEST_CASE("the timeline crashes one server of a database, named by its number; the causes it may give have columns") {
+  SUBCASE("the primary, with a failover after 3 ms: the write it had not shipped is lost") {
+    // As in the database's own test: the primary crashes at 210 ms, the
+    // replica is promoted at 213 without the write committed at 205.
+    const auto r = run_scenario(database(R"(, "failover_after_s": 0.003)",
+                                         R"({ "timeline": [ { "at_s": 0.21, "action": "crash", "target": "db[0]" } ] })"));
+    CHECK(count(r["components"]["db"]["lost_writes"]) == 1);
+    CHECK(count(r["components"]["db"]["primary_at_end"]) == 1);
+    // Registered before the run: both of the database's crash causes.
+    CHECK(column(r, "failed.crashed").is_array());
+    CHECK(column(r, "failed.no_primary").is_array());
+  }
+  SUBCASE("the primary, with a failover after 10 ms: the write in the gap fails with no_primary") {
+    const auto r = run_scenario(database(R"(, "failover_after_s": 0.01)",
+                                         R"({ "timeline": [ { "at_s": 0.295, "action": "crash", "target": "db[0]" } ] })"));
+    CHECK(count(r["summary"]["failed"]["no_primary"]) == 1);
+    CHECK(count(r["faults"]["timeline"][0]["failed"]["no_primary"]) == 1);
+  }
+  SUBCASE("the replica, from 150 to 450 ms: its reads go to the primary, and it catches up when it recovers") {
+    const auto r = run_scenario(database("", R"({ "timeline": [
+        { "at_s": 0.15, "until_s": 0.45, "action": "crash", "target": "db[1]" } ] })"));
+    CHECK(count(r["summary"]["failed"]["total"]) == 0);
+    CHECK(count(r["components"]["db"]["stale_reads"]) == 6);
+    CHECK(count(r["components"]["db"]["servers"][1]["reads"]) == 99 - 30);
+  }
+}
