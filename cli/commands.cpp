@@ -24,6 +24,7 @@
 
 #include "cli/report.h"
 #include "models/simulation/catalog.h"
+#include "models/simulation/faults.h"
 #include "models/simulation/scenario.h"
 #include "models/simulation/simulation.h"
 #include "models/types/traffic/workload.h"
@@ -43,7 +44,7 @@ const char* kUsage =
     "  run FILE          run a scenario and report (FILE may be - for standard input)\n"
     "  validate FILE...  check scenarios and list every problem in each\n"
     "  describe [WHAT]   the parameters of a component type, of workload, distribution,\n"
-    "                    or scenario; without WHAT, the list of component types\n"
+    "                    faults or scenario; without WHAT, the list of component types\n"
     "  schema            print the JSON Schema of scenario files\n"
     "\n"
     "options: --help (also after a command), --version\n";
@@ -566,7 +567,7 @@ int command_validate(const std::vector<std::string>& args, std::istream& input, 
 }
 
 Usage nothing_to_describe(const std::string& what) {
-  std::vector<std::string> names = {"workload", "distribution", "scenario"};
+  std::vector<std::string> names = {"workload", "distribution", "faults", "scenario"};
   for (const auto& type : models::component_types()) names.push_back(type.name);
   return Usage{"nothing called \"" + what + "\" to describe" + spec::did_you_mean_suffix(what, names)};
 }
@@ -579,6 +580,7 @@ std::string reference_section(const std::string& what) {
   if (what == "scenario") return spec::markdown_reference(*models::scenario_spec(), "Scenario", 2);
   if (what == "workload") return spec::markdown_reference(*models::workload_spec(), "Workload", 2);
   if (what == "distribution") return spec::markdown_reference(*models::time_distribution_spec(), "Distribution", 2);
+  if (what == "faults") return spec::markdown_reference(*models::faults_spec(), "Faults", 2);
   if (const auto* type = models::find_component_type(what))
     return spec::markdown_reference(*type->spec, "Component `" + type->name + "`", 2);
   throw nothing_to_describe(what);
@@ -608,12 +610,13 @@ int command_describe(const std::vector<std::string>& args, std::ostream& out) {
   if (parsed.arguments.empty()) {
     out << "Component types (archsim describe TYPE for the parameters):\n";
     for (const auto& type : models::component_types()) out << "  " << type.name << std::string(16 - std::min<std::size_t>(15, type.name.size()), ' ') << type.summary << "\n";
-    out << "\nAlso: archsim describe workload | distribution | scenario\n";
+    out << "\nAlso: archsim describe workload | distribution | faults | scenario\n";
     return kExitOk;
   }
   const std::string what = parsed.arguments.front();
   if (what == "workload") out << spec::markdown_reference(*models::workload_spec(), "Workload", 1);
   else if (what == "distribution") out << spec::markdown_reference(*models::time_distribution_spec(), "Distribution", 1);
+  else if (what == "faults") out << spec::markdown_reference(*models::faults_spec(), "Faults", 1);
   else if (what == "scenario") out << spec::markdown_reference(*models::scenario_spec(), "Scenario", 1);
   else if (const auto* type = models::find_component_type(what))
     out << spec::markdown_reference(*type->spec, "Component `" + type->name + "`: " + type->summary, 1);

@@ -294,6 +294,38 @@ std::string utilization_cell(const Json& c) {
   return cell;
 }
 
+// The fault timeline, when there is one: each action with what reached
+// the clients while it was in force, and how long they took to recover after.
+void write_faults(std::ostringstream& out, const Json& r) {
+  if (!r.contains("faults") || r["faults"]["timeline"].empty()) return;
+  const double simulated_s = r["run"]["simulated_s"].get<double>();
+  Table faults("Faults", {{"from"}, {"until"}, {"offered"}, {"failed"}, {"by cause", false}, {"recovered after"}});
+  for (const auto& f : r["faults"]["timeline"]) {
+    std::string label = f["action"].get<std::string>() + " ";
+    if (f.contains("target"))
+      label += shown_name(f["target"].get<std::string>());
+    else
+      label += shown_name(f["from"].get<std::string>()) + (f["both_ways"].get<bool>() ? " ↔ " : " → ") +
+               shown_name(f["to"].get<std::string>());
+    const bool began = f["in_force_s"].get<double>() > 0;
+    std::string recovered;
+    if (!began) recovered = "did not begin";
+    else if (!f["recovery_s"].is_null()) recovered = sig(f["recovery_s"].get<double>()) + " s";
+    else if (f["end_s"].is_null() || f["end_s"].get<double>() >= simulated_s) recovered = "-";
+    else recovered = "not by the end";
+    const std::string why = failures(f["failed"]);
+    faults.add(label, {sig(f["start_s"].get<double>()) + " s",
+                       f["end_s"].is_null() ? std::string("run end") : sig(f["end_s"].get<double>()) + " s",
+                       began ? count(f["offered"]) : "-", began ? count(f["failed"]["total"]) : "-",
+                       why.empty() ? "-" : why, recovered});
+  }
+  faults.write(out, faults.label_cells());
+  const Json& criteria = r["faults"]["recovery"];
+  out << "  recovered: at most " << spec::format_number(100 * criteria["failed_ratio_max"].get<double>())
+      << "% of the requests ending failed, for " << spec::format_number(criteria["stable_s"].get<double>())
+      << " s on end\n\n";
+}
+
 }  // namespace
 
 CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
@@ -465,6 +497,7 @@ std::string format_report(const Json& r) {
     out << "  " << shown_name(name) << ", busy: " << percent(compute_share) << " computing" << waits(c) << "\n";
   }
   out << "\n";
+  write_faults(out, r);
 
   if (bottleneck.is_null()) {
     out << "Bottleneck: none (no component with workers was busy)\n";

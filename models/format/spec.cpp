@@ -298,6 +298,19 @@ void read_into(const Json& value, const Node& node, const void* config_type, voi
   }
 }
 
+void read_part_into(const Json& value, const Node& node, const void* config_type, void* config, std::string_view skip) {
+  assert(node.kind == Kind::Object && value.is_object());
+  for (const auto& [key, item] : value.items()) {
+    if (key == skip) continue;
+    const Field* field = nullptr;
+    for (const auto& f : node.fields)
+      if (f.name == key) field = &f;
+    // Bound to some part, so that some read takes it.
+    assert(field != nullptr && field->assign);
+    if (field->config_type == config_type) field->assign(item, *field->node, config);
+  }
+}
+
 // ---- normalize --------------------------------------------------------------
 
 namespace {

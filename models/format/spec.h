@@ -225,6 +225,17 @@ Config read(const Json& value, const Node& node, std::string_view skip = "type")
   read_into(value, node, &config_tag<Config>, &config, skip);
   return config;
 }
+// The same for one part of an object whose parts fill different structs (a
+// fault's schedule and target, and its action's own parameters): fills
+// Config from the fields bound to it and leaves the others. Every key
+// present must still be bound to some struct.
+void read_part_into(const Json& value, const Node& node, const void* config_type, void* config, std::string_view skip);
+template <class Config>
+Config read_part(const Json& value, const Node& node, std::string_view skip) {
+  Config config{};
+  read_part_into(value, node, &config_tag<Config>, &config, skip);
+  return config;
+}
 
 template <>
 struct Reader<std::int64_t> {

@@ -10,6 +10,9 @@ namespace archsim::models {
 Failure FailureCauses::intern(std::string_view name) {
   for (std::size_t i = 1; i < names_.size(); ++i)
     if (names_[i] == name) return Failure{static_cast<std::uint8_t>(i)};
+  // A cause registered once the run has started would have no column in the
+  // time series: it must be registered before (see the class comment).
+  assert(!closed_ && "a failure cause registered after the run started");
   assert(names_.size() < kMax && "more failure causes than FailureCauses::kMax");
   names_.emplace_back(name);
   return Failure{static_cast<std::uint8_t>(names_.size() - 1)};

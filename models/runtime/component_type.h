@@ -40,11 +40,30 @@ class ScenarioView {
   virtual const struct ComponentType* type_of(const std::string& name) const = 0;
 };
 
+// An action of the fault timeline a type takes, and the failure causes it
+// can produce in that type (a service's crash: crashed; a database's may
+// also leave writes without a primary), which the timeline registers before
+// the run so that the time series has their columns.
+struct FaultActionTaken {
+  std::string_view action;  // the name of its kind (models/runtime/fault_kind.h)
+  std::vector<std::string_view> causes;
+};
+
 struct ComponentType {
   std::string name;
   std::string summary;  // one line, for `archsim describe` and the reference
   spec::NodeRef spec;
   std::vector<std::string_view> capabilities;
+  // The actions of the fault timeline its components take: "crash",
+  // "slow_down", ... What each does to the type is its Component::on_fault's
+  // to say; the timeline refuses an action on a component whose type does
+  // not list it.
+  std::vector<FaultActionTaken> fault_actions;
+  // How many parts of a configuration a component's fault action can aim at
+  // one by one, as NAME[i], and what a part is called: a database's servers
+  // (the primary first). Empty: its replicas, if it has any.
+  std::function<std::int64_t(const spec::Json& config)> fault_targets;
+  std::string_view fault_target_noun = "replica";
   // With kReplicated: how many replicas a configuration has.
   std::function<std::int64_t(const spec::Json& config)> replicas;
   // The calls a component makes for an incoming operation; false when it
@@ -61,6 +80,12 @@ struct ComponentType {
     for (auto c : capabilities)
       if (c == capability) return true;
     return false;
+  }
+  // How it takes a fault action, or null when it does not.
+  const FaultActionTaken* takes(std::string_view fault_action) const {
+    for (const auto& a : fault_actions)
+      if (a.action == fault_action) return &a;
+    return nullptr;
   }
 };
 

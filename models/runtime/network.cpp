@@ -158,6 +158,8 @@ Network::Fault Network::fault_between(LinkEnd a, LinkEnd b, Fault::Kind kind) {
 }
 
 void Network::cut(LinkEnd a, LinkEnd b, Ways ways, CutMode mode) {
+  // Registered before the run by whoever planned the cut (the fault
+  // timeline), so that the time series has its column: found here.
   if (mode == CutMode::FailFast) link_down_ = context_.failures.intern("link_down");
   Fault f = fault_between(a, b, Fault::Kind::Cut);
   f.mode = mode;
@@ -182,6 +184,13 @@ void Network::make_lossy(LinkEnd a, LinkEnd b, Ways ways, double loss) {
 void Network::restore(LinkEnd a, LinkEnd b, Ways ways) {
   std::erase_if(faults_, [&](const Fault& f) {
     return (f.from == a && f.to == b) || (ways == Ways::BothWays && f.from == b && f.to == a);
+  });
+  faults_changed();
+}
+
+void Network::restore(LinkEnd a, LinkEnd b, Ways ways, LinkFault kind) {
+  std::erase_if(faults_, [&](const Fault& f) {
+    return f.kind == kind && ((f.from == a && f.to == b) || (ways == Ways::BothWays && f.from == b && f.to == a));
   });
   faults_changed();
 }

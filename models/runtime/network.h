@@ -97,6 +97,10 @@ enum class Ways : std::uint8_t { OneWay, BothWays };
 // fails at once (link_down); or lose it, and nobody hears of it.
 enum class CutMode : std::uint8_t { FailFast, Lose };
 
+// The kinds of fault a link can have; several of different kinds between
+// the same ends combine (see Network::judge).
+enum class LinkFault : std::uint8_t { Cut, Slow, Loss };
+
 // Which way a message goes over its link.
 enum class Leg : std::uint8_t { Request, Reply };
 
@@ -143,6 +147,8 @@ class Network {
   void make_lossy(LinkEnd a, LinkEnd b, Ways ways, double loss);
   // Lifts every fault set between the ends, in those directions.
   void restore(LinkEnd a, LinkEnd b, Ways ways);
+  // Lifts only the fault of `kind` between the ends, leaving the others.
+  void restore(LinkEnd a, LinkEnd b, Ways ways, LinkFault kind);
   bool disturbed() const { return !faults_.empty(); }
 
   // What becomes of a message sent now over `link`; counts it if lost or
@@ -155,7 +161,7 @@ class Network {
 
  private:
   struct Fault {
-    enum class Kind : std::uint8_t { Cut, Slow, Loss };
+    using Kind = LinkFault;
     LinkEnd from, to;
     Kind kind = Kind::Cut;
     CutMode mode = CutMode::FailFast;

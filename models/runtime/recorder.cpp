@@ -31,7 +31,7 @@ void Recorder::begin_window(sim::Time) {
   }
 }
 
-Tally Recorder::total_now() const {
+Tally Recorder::totals() const {
   Tally t;
   for (const auto& c : cells_) t.add(c.total);
   return t;
@@ -83,7 +83,7 @@ std::vector<SeriesColumn> Recorder::begin_series(const std::vector<std::string>&
 }
 
 void Recorder::close_interval(sim::Time now, std::vector<double>& row) {
-  const Tally total = total_now();
+  const Tally total = totals();
   const Tally in_interval = total.minus(at_interval_);
   const double seconds = (now - interval_start_).to_s();
   row.push_back(static_cast<double>(in_interval.offered));

@@ -70,6 +70,9 @@ class Recorder {
   // Closes an interval: appends its values in the order of series_columns().
   void close_interval(sim::Time now, std::vector<double>& row);
 
+  // Every outcome so far, cumulative from time zero, all groups together.
+  Tally totals() const;
+
   Outcomes all() const;
   Outcomes operation(std::size_t operation) const;
   Outcomes workload(std::size_t workload) const;
@@ -78,7 +81,6 @@ class Recorder {
   Outcomes& cell(std::uint32_t operation, std::uint32_t workload) {
     return cells_[static_cast<std::size_t>(workload) * operations_ + operation];
   }
-  Tally total_now() const;
 
   std::size_t operations_;
   std::size_t workloads_;

@@ -35,18 +35,25 @@ struct Failure {
 inline constexpr Failure kNoFailure{};
 
 // The failure causes of one run, in the order they were registered (which
-// follows the scenario: workloads, then components, in file order), so the
-// results list them in a stable order.
+// follows the scenario: workloads, then components, in file order, then the
+// fault timeline), so the results list them in a stable order. Every cause
+// a run can produce is registered before it starts, so that the time series
+// has a column for each from its first row: a part that produces a cause
+// only sometimes (a crash, a cut link) has it registered by whoever plans
+// that (the fault timeline), and finds it with intern when it happens.
 class FailureCauses {
  public:
   static constexpr std::size_t kMax = 32;  // enough for every type; checked
-  // The cause called `name`, registered on first use.
+  // The cause called `name`, registered on first use (only before close()).
   Failure intern(std::string_view name);
+  // The run starts: the list is complete, and a new name is an error.
+  void close() { closed_ = true; }
   std::size_t size() const { return names_.size(); }  // including "none" at 0
   const std::string& name(Failure cause) const { return names_[cause.id]; }
 
  private:
   std::vector<std::string> names_{"none"};
+  bool closed_ = false;
 };
 
 // What a request does to the data it names by its key: read it, write a

@@ -33,4 +33,29 @@ std::vector<std::string> types_with(std::string_view capability) {
   return names;
 }
 
+const std::vector<FaultKind>& fault_kinds() {
+  // In the order the reference lists them: components' actions, then links'.
+  static const std::vector<FaultKind> kinds = {
+      crash_fault(),
+      slow_down_fault(),
+      cut_link_fault(),
+      slow_link_fault(),
+      lossy_link_fault(),
+  };
+  return kinds;
+}
+
+const FaultKind* find_fault_kind(const std::string& name) {
+  for (const auto& k : fault_kinds())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::vector<std::string> types_taking(std::string_view fault_action) {
+  std::vector<std::string> names;
+  for (const auto& t : component_types())
+    if (t.takes(fault_action)) names.push_back(t.name);
+  return names;
+}
+
 }  // namespace archsim::models

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "models/simulation/faults.h"
 #include "models/simulation/simulation.h"
 
 namespace archsim::models {
@@ -152,6 +153,8 @@ Json Simulation::results() const {
   } else {
     out["bottleneck"] = nullptr;
   }
+
+  out["faults"] = faults_->results(now, context_.failures);
 
   // The time series: its columns, and its rows unless they were streamed
   // to a sink as the run went (then the writer of the sink holds them).

@@ -9,6 +9,7 @@
 #include "models/format/json_text.h"
 #include "models/runtime/network.h"
 #include "models/simulation/catalog.h"
+#include "models/simulation/faults.h"
 #include "models/types/traffic/workload.h"
 #include "models/runtime/component_type.h"
 #include "sim/time.h"
@@ -56,6 +57,7 @@ spec::NodeRef scenario_spec() {
         .optional("links", links_spec(), Json::array())
         .required("workloads", Spec::array("Clients sending requests", workload_spec()).items(1, 10000))
         .required("components", Spec::array("The architecture's components", components).items(1, 10000))
+        .optional("faults", faults_spec())
         .optional("limits", limits, Json{{"max_events", static_cast<std::int64_t>(10'000'000'000)}, {"max_in_flight", 1'000'000}});
     scenario.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const double duration = v["duration_s"].get<double>();
@@ -239,6 +241,26 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
   for (std::size_t i = 0; i < config["workloads"].size(); ++i) add_node("workloads", i);
   for (std::size_t i = 0; i < config["components"].size(); ++i) add_node("components", i);
   check_places(config, nodes, node_names, errors, structural);
+  {
+    std::vector<FaultCheckNode> fault_nodes;
+    for (const auto& name : node_names) {
+      const NodeInfo& info = nodes[name];
+      FaultCheckNode n{name, info.list == "workloads", info.type, info.valid, 0, 0, "replica"};
+      if (info.valid && info.type != nullptr && info.type->replicas)
+        n.replicas = n.targets = info.type->replicas(config["components"][info.index]);
+      if (info.valid && info.type != nullptr && info.type->fault_targets) {
+        n.targets = info.type->fault_targets(config["components"][info.index]);
+        n.target_noun = info.type->fault_target_noun;
+      }
+      fault_nodes.push_back(std::move(n));
+    }
+    std::vector<std::string> places;
+    if (config.contains("network") && config["network"].is_object() && config["network"].contains("places") &&
+        config["network"]["places"].is_object())
+      for (const auto& [place, _] : config["network"]["places"].items()) places.push_back(place);
+    check_faults(config, fault_nodes, places,
+                 [&](const std::string& path) { return has_error_under(errors, structural, path); }, errors);
+  }
 
   // Every name used must resolve to a node that can do what is asked of it.
   bool unresolved = false;

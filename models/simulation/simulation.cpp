@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/simulation/catalog.h"
+#include "models/simulation/faults.h"
 
 namespace archsim::models {
 
@@ -40,6 +41,8 @@ Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
   for (auto& c : components_) c->connect(*this);
   for (auto& w : workloads_) w->connect(*this);
   network_->place_nodes(*this);
+  faults_ = std::make_unique<FaultTimeline>(config_.contains("faults") ? config_["faults"] : Json(), *this,
+                                            context_.failures, *recorder_);
 }
 
 Simulation::~Simulation() = default;
@@ -82,10 +85,17 @@ std::uint32_t Simulation::operation(const std::string& name) {
 void Simulation::on_event(std::uint32_t kind, std::uint64_t data) {
   const sim::Time now = context_.engine.now();
   if (kind == kAction) {
+    // Statistics are cut at an instant before anything else happens at it.
+    // The boundaries of this instant may have been posted after the action
+    // (each interval's end is posted as the one before closes), so they run
+    // here first; their own events then find them done.
+    if (!window_open_ && now == context_.warmup_end) on_event(kWarmupEnd, 0);
+    if (now == next_interval_end_) close_interval();
     actions_[data](*this);
     return;
   }
   if (kind == kWarmupEnd) {
+    if (window_open_) return;  // run at an action of the same instant
     // The time series splits at the end of the warm-up, so that the measured
     // intervals add up to the summary exactly.
     close_interval();
@@ -97,7 +107,10 @@ void Simulation::on_event(std::uint32_t kind, std::uint64_t data) {
   }
   close_interval();
   const sim::Time next = std::min(now + interval_, context_.end);
-  if (next < context_.end) context_.engine.post(next, sim::Phase::Boundary, this, kIntervalEnd);
+  if (next < context_.end) {
+    context_.engine.post(next, sim::Phase::Boundary, this, kIntervalEnd);
+    next_interval_end_ = next;
+  }
 }
 
 void Simulation::close_interval() {
@@ -111,12 +124,16 @@ void Simulation::close_interval() {
   for (auto& c : components_) c->close_interval(now, series_row_);
   assert(series_row_.size() == series_columns_.size());
   series_sink_->row(series_row_);
+  faults_->interval_closed(now);
   interval_start_ = now;
   check_invariants();
 }
 
 void Simulation::begin_series() {
   using Kind = SeriesColumn::Kind;
+  // Every cause the run can produce is known now: the series has a column
+  // for each from its first row.
+  context_.failures.close();
   series_columns_ = {{"t_s", "s", Kind::Number}, {"measured", "", Kind::Boolean}};
   std::vector<bool> sent_by_clients(context_.operations.size(), false);
   for (const auto& w : config_.at("workloads"))
@@ -187,7 +204,10 @@ void Simulation::run(const Progress& progress) {
   } else {
     engine.post(context_.warmup_end, sim::Phase::Boundary, this, kWarmupEnd);
   }
-  if (interval_ < context_.end) engine.post(interval_, sim::Phase::Boundary, this, kIntervalEnd);
+  if (interval_ < context_.end) {
+    engine.post(interval_, sim::Phase::Boundary, this, kIntervalEnd);
+    next_interval_end_ = interval_;
+  }
   for (auto& c : components_) c->start();
   for (auto& w : workloads_) w->start();
 

@@ -24,6 +24,8 @@ struct RunOptions {
   std::optional<double> duration_s;
 };
 
+class FaultTimeline;
+
 class Simulation final : private Wiring, private sim::EventTarget {
  public:
   // Throws std::invalid_argument if options.duration_s leaves no time after the warm-up.
@@ -47,10 +49,17 @@ class Simulation final : private Wiring, private sim::EventTarget {
   // clock, no addresses, fixed order.
   spec::Json results() const;
 
-  // Runs `action` at simulated time `at` (not before now), before the
-  // events of that instant: how faults are applied during a run. Actions at
-  // the same instant run in the order they were added.
+  // Runs `action` at simulated time `at` (not before now): how the fault
+  // timeline applies its actions. At that instant the statistics are cut
+  // first (a reporting interval or the warm-up ending then ends before the
+  // action), and the action runs before every other event. Actions at the
+  // same instant run in the order they were added.
   void at(sim::Time at, std::function<void(Simulation&)> action);
+  // Registers a failure cause that actions given to at() can produce, before
+  // run(): the time series has a column for each cause registered when the
+  // run starts, and none can be added later (FailureCauses). The fault
+  // timeline registers its own.
+  void register_failure_cause(std::string_view name) { context_.failures.intern(name); }
   // What a fault reaches: the network, and the nodes by name (null: none).
   Network& network() { return *network_; }
   Component* component(std::string_view name);
@@ -98,6 +107,8 @@ class Simulation final : private Wiring, private sim::EventTarget {
   std::vector<SeriesColumn> series_columns_;
   std::vector<double> series_row_;
   std::vector<std::function<void(Simulation&)>> actions_;  // by Simulation::at, in order added
+  sim::Time next_interval_end_ = sim::Time::max();  // the reporting boundary posted next
+  std::unique_ptr<FaultTimeline> faults_;
 };
 
 }  // namespace archsim::models

@@ -606,3 +606,155 @@ TEST_CASE("a quorum larger than the replication factor is refused") {
   CHECK(r.outcome.err ==
         only(r, "components[2].read_quorum: is 4, more than the replication_factor 3: no request could gather it"));
 }
+
+namespace {
+
+// The balanced scenario (users -> lb -> 4 replicas of web, 5 s) with a fault timeline.
+Json with_faults(const Json& timeline) {
+  Json s = balanced_scenario();
+  s["faults"] = {{"timeline", timeline}};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a fault action that is no kind of action is refused with every kind and the closest one") {
+  const auto r = refuse(with_faults(Json::parse(R"([{ "at_s": 1, "action": "crsh", "target": "web" }])")));
+  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, cut_link, "
+                                 "slow_link, lossy_link; did you mean \"crash\"?"));
+}
+
+TEST_CASE("a fault's target must be a component whose type takes the action, and the replica named must exist") {
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 1, "action": "crash", "target": "wbe" },
+    { "at_s": 1, "action": "crash", "target": "web[4]" },
+    { "at_s": 1, "action": "crash", "target": "lb" },
+    { "at_s": 1, "action": "slow_down", "target": "users", "factor": 2 },
+    { "at_s": 1, "action": "crash", "target": "wbe[1]" }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[0].target: no component named \"wbe\"; did you mean \"web\"?\n" +
+        f + "[1].target: \"web\" has 4 replicas (web[0] to web[3]); there is no web[4]\n" +
+        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: database, kv_store, service)\n" +
+        f + "[3].target: \"users\" is a workload; slow_down aims at a component\n" +
+        f + "[4].target: no component named \"wbe\"; did you mean \"web\"?\n"
+            "5 problems; nothing was run\n");
+}
+
+TEST_CASE("a fault must begin during the run, end after it begins, and end by the end of the run") {
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 5, "action": "crash", "target": "web" },
+    { "at_s": 1, "until_s": 6, "action": "crash", "target": "web[0]" },
+    { "at_s": 2, "until_s": 1, "action": "crash", "target": "web[1]" }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[2].until_s: must be later than at_s (2 s), got 1\n" +
+        f + "[0].at_s: must be before the end of the run (duration_s 5), got 5\n" +
+        f + "[1].until_s: must be at most duration_s (5), got 6; leave until_s out for an action that lasts to the "
+            "end of the run\n"
+            "3 problems; nothing was run\n");
+}
+
+TEST_CASE("two actions of one kind in force on one target at once are refused, naming the first") {
+  // A whole component overlaps each of its replicas; another kind on the same
+  // target, and the same kind on a link the other way, are fine.
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 1, "until_s": 3, "action": "crash", "target": "web[1]" },
+    { "at_s": 2, "until_s": 4, "action": "crash", "target": "web" },
+    { "at_s": 1, "until_s": 2, "action": "slow_down", "target": "web[1]", "factor": 2 },
+    { "at_s": 1, "until_s": 3, "action": "cut_link", "from": "users", "to": "lb", "both_ways": false },
+    { "at_s": 1, "until_s": 4, "action": "cut_link", "from": "lb", "to": "users", "both_ways": false },
+    { "at_s": 2, "until_s": 3, "action": "cut_link", "from": "lb", "to": "users" },
+    { "at_s": 4, "action": "crash", "target": "web[1]" }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  const std::string rule =
+      "two actions of one kind must not be in force on one target at once; end the first before the second begins\n";
+  CHECK(r.outcome.err ==
+        f + "[1]: overlaps faults.timeline[0] (crash of web[1] from 1 s to 3 s): " + rule +
+        f + "[5]: overlaps faults.timeline[3] (cut_link from users to lb from 1 s to 3 s): " + rule +
+        "2 problems; nothing was run\n");
+}
+
+TEST_CASE("the ends of a link fault are nodes, replicas or places, and not one node twice") {
+  Json s = with_faults(Json::parse(R"([
+    { "at_s": 1, "action": "cut_link", "from": "lbb", "to": "web" },
+    { "at_s": 1, "action": "cut_link", "from": "lb", "to": "users[0]" },
+    { "at_s": 1, "action": "slow_link", "from": "lb[1]", "to": "web", "added_ms": 1 },
+    { "at_s": 1, "action": "lossy_link", "from": "web[0]", "to": "web[2]", "loss_fraction": 0.5 },
+    { "at_s": 1, "action": "cut_link", "from": "eest", "to": "web" },
+    { "at_s": 1, "action": "cut_link", "from": "east", "to": "east" },
+    { "at_s": 1, "action": "cut_link", "from": "east", "to": "web[3]" }
+  ])"));
+  s["network"] = {{"places", {{"east", {"users", "lb"}}}}};
+  const auto r = refuse(s);
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[0].from: no workload, component or place named \"lbb\"; did you mean \"lb\"?\n" +
+        f + "[1].to: \"users\" is a workload, which has no replicas; name it as a whole: \"users\"\n" +
+        f + "[2].from: \"lb\" is a load_balancer, which has no replicas; name it as a whole: \"lb\"\n" +
+        f + "[3]: from and to are both \"web\": no message goes from a node to itself (a place may be both ends: "
+            "the links inside it)\n" +
+        f + "[4].from: no workload, component or place named \"eest\"; did you mean \"east\"?\n"
+            "5 problems; nothing was run\n");
+}
+
+TEST_CASE("a fault's own parameters are checked like any others, and one that changes nothing is refused") {
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 1, "action": "slow_down", "target": "web" },
+    { "at_s": 1, "action": "slow_down", "target": "web", "factr": 2 },
+    { "at_s": 1, "action": "lossy_link", "from": "lb", "to": "web", "loss_fraction": 0 },
+    { "at_s": 1, "action": "cut_link", "from": "lb", "to": "web", "mode": "drop" },
+    { "at_s": 1, "until_s": 2, "action": "slow_link", "from": "lb", "to": "web" },
+    { "at_s": 1, "action": "crash", "target": "web", "factor": 2 }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  const std::string nothing = "changes nothing as given: set a factor other than 1, an added_ms above 0, or both\n";
+  CHECK(r.outcome.err ==
+        f + "[0]: " + nothing +
+        f + "[1]: unknown key \"factr\"; did you mean \"factor\"?\n" +
+        f + "[2].loss_fraction: must be a number greater than 0, got 0\n" +
+        f + "[3].mode: \"drop\" is not one of: fail, lose\n" +
+        f + "[4]: " + nothing +
+        f + "[5]: unknown key \"factor\"\n"
+            "6 problems; nothing was run\n");
+}
+
+TEST_CASE("a faults section needs at least one action") {
+  const auto r = refuse(with_faults(Json::array()));
+  CHECK(r.outcome.err == only(r, "faults.timeline: must have at least 1 item, got 0"));
+}
+
+TEST_CASE("a fault's times are compared in the run's nanoseconds: an end that rounds to its start is refused") {
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 1.0000000001, "until_s": 1.0000000002, "action": "crash", "target": "web" },
+    { "at_s": 4.9999999999, "action": "crash", "target": "web[0]" }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[0].until_s: must be at least a nanosecond later than at_s (1.0000000001 s), got 1.0000000002\n" +
+        f + "[1].at_s: must be at least a nanosecond before the end of the run (duration_s 5), got 4.9999999999\n"
+            "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a database's servers are named by number, primary first, and it takes crashes only") {
+  Json s = small_scenario();
+  s["components"][1] = Json::parse(R"({ "type": "database", "name": "db-primary", "read_replicas": 1,
+    "read_time": { "type": "constant", "value_ms": 1 }, "write_time": { "type": "constant", "value_ms": 2 } })");
+  s["workloads"][0]["operations"] = Json::parse(R"([{ "name": "read" }])");
+  s["components"][0]["handlers"].erase("write");
+  s["faults"] = {{"timeline", Json::parse(R"([
+    { "at_s": 1, "action": "crash", "target": "db-primary[1]" },
+    { "at_s": 1, "action": "crash", "target": "db-primary[2]" },
+    { "at_s": 1, "action": "slow_down", "target": "db-primary", "factor": 2 }
+  ])")}};
+  const auto r = refuse(s);
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[1].target: \"db-primary\" has 2 servers (db-primary[0] to db-primary[1]); there is no db-primary[2]\n" +
+        f + "[2].target: \"db-primary\" is a database, which does not take the action slow_down (the types that do: "
+            "kv_store, service)\n"
+            "2 problems; nothing was run\n");
+}

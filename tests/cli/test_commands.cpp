@@ -283,12 +283,12 @@ TEST_CASE("validate prints valid and exits 0; with --print, the scenario complet
   CHECK(run({"validate", again, "--print"}).out == p.out);
 }
 
-TEST_CASE("describe lists the component types; describe TYPE, workload, distribution, scenario give the tables") {
+TEST_CASE("describe lists the component types; describe TYPE, workload, distribution, faults, scenario give the tables") {
   const Outcome list = run({"describe"});
   CHECK(list.code == 0);
   CHECK(list.out.rfind("Component types (archsim describe TYPE for the parameters):\n", 0) == 0);
   for (const auto& type : archsim::models::component_types()) CHECK(contains(list.out, "\n  " + type.name + " "));
-  CHECK(contains(list.out, "Also: archsim describe workload | distribution | scenario\n"));
+  CHECK(contains(list.out, "Also: archsim describe workload | distribution | faults | scenario\n"));
 
   const Outcome service = run({"describe", "service"});
   CHECK(service.code == 0);
@@ -313,6 +313,13 @@ TEST_CASE("describe lists the component types; describe TYPE, workload, distribu
   CHECK(distribution.out.rfind("# *distribution*\n", 0) == 0);
   for (const char* type : {"constant", "uniform", "exponential", "normal", "lognormal", "pareto", "weibull", "empirical"})
     CHECK(contains(distribution.out, std::string("`\"type\": \"") + type + "\"`"));
+
+  const Outcome faults = run({"describe", "faults"});
+  CHECK(faults.code == 0);
+  CHECK(faults.out.rfind("# Faults\n", 0) == 0);
+  for (const auto& kind : archsim::models::fault_kinds())
+    CHECK(contains(faults.out, "`\"action\": \"" + kind.name + "\"`"));
+  CHECK(contains(faults.out, "| `failed_ratio_max` | "));
 
   const Outcome scenario = run({"describe", "scenario"});
   CHECK(scenario.code == 0);

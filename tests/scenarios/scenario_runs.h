@@ -3,8 +3,11 @@
 //
 // Every test here runs a scenario for a short time so the whole suite stays
 // fast: the scenario's warm-up plus kShortMeasuredS of measured time, or its
-// own duration when that is shorter. The same short run feeds the golden
-// summaries, Little's law and the determinism checks.
+// own duration when that is shorter; a scenario with a fault timeline runs
+// until kShortMeasuredS after its last action ends (or begins, for one that
+// lasts), so that the short run sees every fault and what follows it. The
+// same short run feeds the golden summaries, Little's law and the
+// determinism checks.
 #pragma once
 
 #include <algorithm>
@@ -66,7 +69,11 @@ inline models::Scenario load_json(const Json& config) {
 inline double short_duration_s(const models::Scenario& scenario) {
   const double duration = scenario.config.at("duration_s").get<double>();
   const double warmup = scenario.config.at("warmup_s").get<double>();
-  return std::min(duration, warmup + kShortMeasuredS);
+  double wanted = warmup + kShortMeasuredS;
+  if (scenario.config.contains("faults"))
+    for (const auto& action : scenario.config["faults"]["timeline"])
+      wanted = std::max(wanted, action.value("until_s", action["at_s"].get<double>()) + kShortMeasuredS);
+  return std::min(duration, wanted);
 }
 
 // Runs a scenario for its short duration (or `duration_s` when given).

@@ -118,6 +118,7 @@ ComponentType service_type() {
   t.summary = "Replicas x workers with a bounded FIFO queue, running a handler of steps per operation";
   t.spec = service_spec();
   t.capabilities = {capability::kCallable, capability::kReplicated};
+  t.fault_actions = {{"crash", {"crashed"}}, {"slow_down", {}}};
   t.replicas = [](const Json& config) { return read_config(config).pool.replicas; };
   t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
     const ServiceConfig c = read_config(config);
@@ -334,6 +335,8 @@ bool Service::on_fault(const FaultAction& action) {
   const std::size_t last = action.replica < 0 ? replicas : first + 1;
   switch (action.kind) {
     case FaultAction::Kind::Crash:
+      // Registered before the run by whoever planned the crash (the fault
+      // timeline), so that the time series has its column: found here.
       crashed_ = context_.failures.intern("crashed");
       for (std::size_t r = first; r < last; ++r) crash(r);
       return true;

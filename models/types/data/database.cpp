@@ -99,6 +99,10 @@ ComponentType database_type() {
   t.summary = "A primary and read replicas; writes replicate write by write, and reads of replicas behind are stale";
   t.spec = database_spec();
   t.capabilities = {capability::kCallable};
+  // A crash of the primary leaves writes without one until a failover.
+  t.fault_actions = {{"crash", {"crashed", "no_primary"}}};
+  t.fault_targets = [](const Json& config) { return 1 + config.value("read_replicas", std::int64_t{0}); };
+  t.fault_target_noun = "server";
   t.route = [](const Json&, const std::string&, std::vector<Outflow>&) { return true; };
   t.make = factory<Database, DatabaseConfig>(database_spec);
   return t;

@@ -68,6 +68,8 @@ ComponentType kv_store_type() {
   t.spec = kv_store_spec();
   t.capabilities = {capability::kCallable};
   t.route = [](const Json&, const std::string&, std::vector<Outflow>&) { return true; };
+  t.fault_actions = {{"crash", {"crashed"}}, {"slow_down", {}}};
+  t.fault_targets = [](const Json& config) { return config.value("nodes", std::int64_t{3}); };
   t.make = factory<KvStore, KvStoreConfig>(kv_store_spec);
   return t;
 }
@@ -251,6 +253,7 @@ bool KvStore::on_fault(const FaultAction& action) {
       slow_.clear();
     return true;
   }
+  // Registered before the run by the timeline (kv_store_type's fault_actions).
   if (action.kind == FaultAction::Kind::Crash) crashed_ = context_.failures.intern("crashed");
   for (std::size_t node = first; node < last; ++node) {
     if (action.kind == FaultAction::Kind::Crash) crash(node);

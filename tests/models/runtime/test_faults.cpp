@@ -24,8 +24,10 @@ FaultAction slow_down(std::int32_t replica, double factor, Time added = {}) {
   return FaultAction{FaultAction::Kind::SlowDown, replica, factor, added};
 }
 
-// At `at`, hands `action` to component `name`, which must support it.
+// At `at`, hands `action` to component `name`, which must support it. A
+// crash's cause is registered before the run, as the fault timeline does.
 void apply(Simulation& s, Time at, const std::string& name, FaultAction action) {
+  if (action.kind == FaultAction::Kind::Crash) s.register_failure_cause("crashed");
   s.at(at, [name, action](Simulation& s) { CHECK(s.component(name)->on_fault(action)); });
 }
 
@@ -199,6 +201,7 @@ TEST_CASE("the same faults with the same seed give the same bytes") {
   using archsim::models::Ways;
   auto run = [&] {
     return run_scenario(scenario, [](Simulation& s) {
+      s.register_failure_cause("link_down");
       const auto east = LinkEnd::in(*s.network().place("east"));
       const auto west = LinkEnd::in(*s.network().place("west"));
       s.at(Time::from_ms(300), [=](Simulation& s) { s.network().make_lossy(east, west, Ways::BothWays, 0.2); });

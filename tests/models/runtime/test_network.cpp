@@ -105,6 +105,7 @@ const archsim::spec::Json& link_counts(const archsim::spec::Json& results, const
 
 TEST_CASE("a link cut with fail-fast refuses every call made on it, and the caller's request fails at once with link_down") {
   const auto r = run_scenario(web_and_database(kOneMsHops), [](Simulation& s) {
+    s.register_failure_cause("link_down");  // as the fault timeline does, before the run
     s.at(Time::from_ms(500), [](Simulation& s) { s.network().cut(end(s, "web"), end(s, "db"), Ways::BothWays, CutMode::FailFast); });
   });
   const auto& summary = r["summary"];
@@ -126,6 +127,7 @@ TEST_CASE("a link cut with fail-fast refuses every call made on it, and the call
 TEST_CASE("restoring a cut link lets calls through again") {
   // Cut from 500 ms to 700 ms: calls at 20k + 3 in [500, 700) fail: k = 25..34.
   const auto r = run_scenario(web_and_database(kOneMsHops), [](Simulation& s) {
+    s.register_failure_cause("link_down");  // as the fault timeline does, before the run
     s.at(Time::from_ms(500), [](Simulation& s) { s.network().cut(end(s, "web"), end(s, "db"), Ways::BothWays, CutMode::FailFast); });
     s.at(Time::from_ms(700), [](Simulation& s) { s.network().restore(end(s, "web"), end(s, "db"), Ways::BothWays); });
   });
@@ -138,6 +140,7 @@ TEST_CASE("a cut one way reaches only the messages going that way") {
   // Replies from the database to the web are refused: the database does the
   // work of the 25 late calls all the same, and the web hears at once.
   const auto r = run_scenario(web_and_database(kOneMsHops), [](Simulation& s) {
+    s.register_failure_cause("link_down");  // as the fault timeline does, before the run
     s.at(Time::from_ms(500), [](Simulation& s) { s.network().cut(end(s, "db"), end(s, "web"), Ways::OneWay, CutMode::FailFast); });
   });
   CHECK(count(r["summary"]["failed"]["link_down"]) == 25);
@@ -301,6 +304,7 @@ TEST_CASE("a partition between places cuts the replica placed apart, and only it
   // From 500 ms: calls to replica 2 (k = 27, 30, ..., 48: 8 of the requests
   // k = 25..49) are refused at the load balancer; the others go through.
   const auto r = run_scenario(kPlacedApart, [](Simulation& s) {
+    s.register_failure_cause("link_down");  // as the fault timeline does, before the run
     s.at(Time::from_ms(500), [](Simulation& s) {
       const auto east = LinkEnd::in(*s.network().place("east"));
       const auto west = LinkEnd::in(*s.network().place("west"));

@@ -105,8 +105,11 @@ using archsim::models::FaultAction;
 using archsim::models::Simulation;
 using archsim::sim::Time;
 
-// At `at`, crashes server `server` of the database.
+// At `at`, crashes server `server` of the database. Its causes are
+// registered before the run, as the fault timeline does.
 void crash_db(Simulation& s, Time at, std::int32_t server) {
+  s.register_failure_cause("crashed");
+  s.register_failure_cause("no_primary");
   s.at(at, [server](Simulation& s) { CHECK(s.component("db")->on_fault(FaultAction{FaultAction::Kind::Crash, server, 1, {}})); });
 }
 

@@ -40,7 +40,10 @@ std::string store(const std::string& options, const std::string& access = "read"
   return text;
 }
 
+// The cause a crash produces is registered before the run, as the fault
+// timeline does.
 void fault(Simulation& s, Time at, FaultAction action) {
+  if (action.kind == FaultAction::Kind::Crash) s.register_failure_cause("crashed");
   s.at(at, [action](Simulation& s) { CHECK(s.component("kv")->on_fault(action)); });
 }
 

@@ -1,0 +1,106 @@
+// models/simulation/faults.h: the fault timeline of a scenario, its
+// `faults` section: actions at given times (crash a component or a replica,
+// slow it down; cut, slow or make lossy the links between two ends), each
+// ended at a later time or lasting to the end of the run. Here are its
+// declaration (built from the kinds of action, models/runtime/fault_kind.h),
+// its checks against the rest of the scenario, and, in a run, the schedule
+// of its actions and what the clients saw around each: the requests that
+// failed while it was in force, by cause, and how long after its end the
+// share of failed requests took to come back under a threshold and stay
+// there (docs/models/faults.md).
+//
+// Not modelled here: faults at random times (a mean time between failures),
+// the time a system takes to detect a fault (health checks and circuit
+// breakers will give it), and correlated faults beyond what the timeline
+// spells out.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/format/spec.h"
+#include "models/runtime/component_type.h"
+#include "models/runtime/fault_kind.h"
+#include "models/runtime/recorder.h"
+#include "sim/time.h"
+
+namespace archsim::models {
+
+class Simulation;
+
+// The `faults` section of a scenario.
+spec::NodeRef faults_spec();
+
+// A node of the scenario as the fault checks see it.
+struct FaultCheckNode {
+  std::string name;
+  bool workload = false;
+  const ComponentType* type = nullptr;  // a component's type, when known
+  bool valid = false;                   // its own declaration had no error
+  std::int64_t replicas = 0;            // a valid component's, when its type has replicas
+  // The parts its fault actions can aim at one by one (its replicas, or
+  // what ComponentType::fault_targets says), and what a part is called.
+  std::int64_t targets = 0;
+  std::string target_noun = "replica";
+};
+
+// The checks of `faults` that need the rest of the scenario: each action's
+// target (a component whose type takes the action, a replica it has) or
+// ends (nodes, replicas or places), its times against duration_s, and no
+// two actions of one kind on one target at once. `nodes` in file order,
+// `places` the names of network.places, `has_error_under(path)` whether a
+// part of the file already has errors of its own (its checks are skipped).
+void check_faults(const spec::Json& config, const std::vector<FaultCheckNode>& nodes,
+                  const std::vector<std::string>& places,
+                  const std::function<bool(const std::string& path)>& has_error_under, spec::Errors& errors);
+
+// The timeline of one run: built with the run, from its validated `faults`
+// (null for none). Building it resolves every name, registers the failure
+// causes its actions can produce (so the time series has their columns from
+// the first row) and schedules each action's start and end with
+// Simulation::at; at one instant, ends come before starts (a replica that
+// recovers at 60 s and crashes again at 60 s is down after that instant).
+class FaultTimeline {
+ public:
+  FaultTimeline(const spec::Json& faults, Simulation& simulation, FailureCauses& causes, const Recorder& recorder);
+  FaultTimeline(const FaultTimeline&) = delete;
+  FaultTimeline& operator=(const FaultTimeline&) = delete;
+
+  // A reporting interval has closed at `now` (the recovery after an
+  // action's end is judged interval by interval).
+  void interval_closed(sim::Time now);
+  // The `faults` section of the results (docs/results-format.md).
+  spec::Json results(sim::Time now, const FailureCauses& causes) const;
+
+ private:
+  struct Entry {
+    const FaultKind* kind = nullptr;
+    spec::Json shown;  // the action, its target or ends and its parameters, for the results
+    FaultEffect effect;
+    FaultReach reach;
+    sim::Time at{};
+    std::optional<sim::Time> until;
+    bool started = false, ended = false;
+    Tally at_start, at_end;  // the clients' totals when it began and ended
+    // After its end, until recovered: the stretch since the last boundary,
+    // and where the current run of stretches under the threshold began.
+    bool watching = false;
+    sim::Time stretch_start{};
+    Tally at_stretch_start;
+    std::optional<sim::Time> good_since;
+    std::optional<sim::Time> recovered_at;
+  };
+  void begin(Entry& entry);
+  void end(Entry& entry);
+
+  const Recorder& recorder_;
+  double failed_ratio_max_ = 0;
+  sim::Time stable_{};
+  spec::Json recovery_;  // the criteria, as validated
+  std::vector<Entry> entries_;  // in file order
+};
+
+}  // namespace archsim::models

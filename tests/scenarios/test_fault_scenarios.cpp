@@ -1,0 +1,104 @@
+// The scenarios with a fault timeline do what their descriptions say, run
+// for their whole duration: a replica that crashes behind a round-robin load
+// balancer takes a third of the traffic down with it while it is down, and
+// a database slowed five times builds queues that drain once it is back.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "models/simulation/series.h"
+#include "tests/scenarios/scenario_runs.h"
+
+namespace {
+
+using namespace archsim::test_scenarios;
+
+Json full_run(const std::string& name) {
+  const auto scenario = load(source_dir() / "scenarios" / (name + ".json"));
+  return run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
+}
+
+Json column(const Json& results, const std::string& name) {
+  const Json c = archsim::models::series_column(results, name);
+  REQUIRE(c.is_array());
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("replica-crash: while web[1] is down, the requests the round robin gives it fail: a third of them") {
+  const Json r = full_run("replica-crash");
+  const Json& fault = r["faults"]["timeline"][0];
+  REQUIRE(fault["action"] == "crash");
+  REQUIRE(fault["target"] == "web[1]");
+  const double offered = fault["offered"].get<double>();
+  const double crashed = fault["failed"]["crashed"].get<double>();
+  // Round robin gives web[1] every third request: of the N sent from 30 to 60
+  // s, N / 3 rounded either way. Besides: those web[1] held at 30 s (at most
+  // its 4 workers, as its queue stays empty at this load), and at each edge
+  // of the window the few requests still on their two 0.25 ms hops, sent on
+  // one side of it and refused on the other (say 2).
+  INFO("offered " << offered << ", crashed " << crashed);
+  CHECK(std::fabs(crashed - offered / 3) <= 1 + 4 + 2);
+  CHECK(r["components"]["web"]["queue_length"]["max"] == 0);
+  // Every crashed failure is a request web[1] refused or held.
+  CHECK(r["summary"]["failed"]["crashed"] == r["components"]["web"]["rejected"].get<std::uint64_t>() +
+                                                 r["components"]["web"]["failed"].get<std::uint64_t>());
+  CHECK(fault["failed"]["total"] == fault["failed"]["crashed"]);
+  // Interval by interval: crashed failures from 30 to 60 s only, a third of
+  // each interval's requests (within the rounding and the edges: 3).
+  const Json t = column(r, "t_s"), failed = column(r, "failed.crashed"), sent = column(r, "offered");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const double at = t[i].get<double>();
+    CAPTURE(at);
+    if (at <= 30 || at >= 62) CHECK(failed[i] == 0);
+    if (at > 30 && at <= 60) CHECK(std::fabs(failed[i].get<double>() - sent[i].get<double>() / 3) <= 3);
+  }
+  // Back at 60 s, nothing more fails: recovered at once.
+  CHECK(fault["recovery_s"] == 0.0);
+}
+
+TEST_CASE("slow-database: the queues build while the database is slow, drain after, and the clients recover in a second") {
+  const Json r = full_run("slow-database");
+  const Json& fault = r["faults"]["timeline"][0];
+  REQUIRE(fault["action"] == "slow_down");
+  const Json t = column(r, "t_s");
+  const Json web_queue_max = column(r, "components.web.queue_length_max");
+  const Json web_queue = column(r, "components.web.queue_length_mean");
+  const Json db_queue = column(r, "components.db.queue_length_mean");
+  const Json queue_full = column(r, "failed.queue_full");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const double at = t[i].get<double>();
+    CAPTURE(at);
+    // Before and well after: the web never queues (64 workers, 31 % of the
+    // database busy); nothing is shed.
+    if (at <= 20 || at >= 42) {
+      CHECK(web_queue_max[i] == 0);
+      CHECK(queue_full[i] == 0);
+    }
+    // While slowed: the database serves 320 a second of the 500 sent, the
+    // web's queue reaches its bound of 500 within 3 s and sheds the rest.
+    if (at >= 24 && at <= 40) {
+      CHECK(web_queue_max[i] == 500);
+      CHECK(queue_full[i].get<std::uint64_t>() > 0);
+      CHECK(db_queue[i].get<double>() > 50);  // the web's 64 waiting workers, less the 4 served
+    }
+  }
+  // The queue builds: its mean grows over the first seconds; and drains
+  // within a second of 40 s.
+  CHECK(web_queue[20].get<double>() < web_queue[21].get<double>());
+  CHECK(web_queue[21].get<double>() < web_queue[22].get<double>());
+  CHECK(web_queue[40].get<double>() < web_queue[39].get<double>());
+  CHECK(web_queue[41] == 0.0);
+  // Requests wait longer than the clients' 1 s, so almost all of those sent
+  // while slowed fail, by timeout or queue_full.
+  CHECK(fault["failed"]["total"].get<double>() > 0.8 * fault["offered"].get<double>());
+  CHECK(fault["failed"]["timeout"].get<std::uint64_t>() > 0);
+  CHECK(r["components"]["web"]["orphaned"].get<std::uint64_t>() > 0);
+  // The backlog clears in about half a second (the database back at 1,600 a
+  // second against 500 sent); the last requests sent before 40 s time out by
+  // 41 s. So the interval to 41 s still fails and the clients have recovered
+  // from 41 s: 1 s after the end, with intervals of 1 s.
+  CHECK(fault["recovery_s"] == 1.0);
+}
