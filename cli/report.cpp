@@ -326,6 +326,50 @@ void write_faults(std::ostringstream& out, const Json& r) {
       << " s on end\n\n";
 }
 
+// What the data components' own figures say, one line each, for those that
+// report them: stale reads, replication lag, writes lost in failovers,
+// requests without a quorum, the shares of a router's shards.
+void write_data(std::ostringstream& out, const Json& r) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const auto& [name, c] : r["components"].items()) {
+    std::vector<std::string> parts;
+    // Stale reads are possible with copies that can lag: replicas that
+    // replicated something, or a quorum store's nodes.
+    const bool copies = c.contains("no_quorum") ||
+                        (c.contains("replication_lag_ms") && c["replication_lag_ms"]["count"].get<std::uint64_t>() > 0);
+    if (c.contains("stale_reads") && (copies || c["stale_reads"].get<std::uint64_t>() > 0)) {
+      std::string part = "stale reads " + count(c["stale_reads"]);
+      if (c.contains("stale_read_fraction") && !c["stale_read_fraction"].is_null())
+        part += " (" + sig(100 * c["stale_read_fraction"].get<double>()) + "% of " +
+                (c.contains("replication_lag_ms") ? "replica reads)" : "reads)");
+      parts.push_back(part);
+    }
+    if (c.contains("replication_lag_ms") && c["replication_lag_ms"]["count"].get<std::uint64_t>() > 0) {
+      const Json& lag = c["replication_lag_ms"];
+      parts.push_back("replication lag mean " + sig(lag["mean"].get<double>()) + " ms, p99 " +
+                      sig(lag["p99"].get<double>()) + ", max " + sig(lag["max"].get<double>()));
+    }
+    if (c.contains("failovers") && !c["failovers"].empty())
+      parts.push_back(std::to_string(c["failovers"].size()) + " failover" + (c["failovers"].size() > 1 ? "s" : "") +
+                      ", writes lost " + count(c["lost_writes"]));
+    if (c.contains("no_quorum") && c["no_quorum"].get<std::uint64_t>() > 0)
+      parts.push_back("no quorum " + count(c["no_quorum"]));
+    if (c.contains("shards")) {
+      std::string shares;
+      for (const auto& shard : c["shards"])
+        shares += (shares.empty() ? "" : " / ") + fixed(100 * shard["share"].get<double>(), 1) + "%";
+      parts.push_back("shares of its shards " + shares);
+    }
+    if (parts.empty()) continue;
+    std::string line;
+    for (const auto& part : parts) line += (line.empty() ? "" : "; ") + part;
+    lines.emplace_back(name, line);
+  }
+  if (lines.empty()) return;
+  for (const auto& [name, line] : lines) out << "  " << shown_name(name) << ": " << line << "\n";
+  out << "\n";
+}
+
 }  // namespace
 
 CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
@@ -497,6 +541,7 @@ std::string format_report(const Json& r) {
     out << "  " << shown_name(name) << ", busy: " << percent(compute_share) << " computing" << waits(c) << "\n";
   }
   out << "\n";
+  write_data(out, r);
   write_faults(out, r);
 
   if (bottleneck.is_null()) {

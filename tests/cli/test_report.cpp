@@ -354,3 +354,21 @@ TEST_CASE("every figure in the report groups its thousands with commas") {
   }
   CHECK(longest <= 3);
 }
+
+TEST_CASE("data components say their stale reads, replication lag and shard shares, each on its line") {
+  const Report replicas = run_report(Json::parse(read_file(source_dir() / "scenarios" / "read-replicas.json")));
+  INFO(replicas.text);
+  const Json& db = replicas.results["components"]["db"];
+  const std::string line = line_starting(replicas.text, "  db: ");
+  // The stale fraction is about 0.9 % and the lag about 6 ms: three
+  // significant digits each.
+  CHECK(line == "  db: stale reads " + std::to_string(db["stale_reads"].get<std::uint64_t>()) + " (" +
+                    fixed(100 * db["stale_read_fraction"].get<double>(), 3) + "% of replica reads); replication lag mean " +
+                    fixed(db["replication_lag_ms"]["mean"].get<double>(), 2) + " ms, p99 " +
+                    fixed(db["replication_lag_ms"]["p99"].get<double>(), 2) + ", max " +
+                    fixed(db["replication_lag_ms"]["max"].get<double>(), 2));
+  const Report sharded = run_report(Json::parse(read_file(source_dir() / "scenarios" / "sharding-hot-key.json")));
+  CHECK(line_starting(sharded.text, "  shards: ").rfind("  shards: shares of its shards ", 0) == 0);
+  // A database without replicas has nothing to say.
+  CHECK(line_starting(sharded.text, "  shard-0: ").empty());
+}
