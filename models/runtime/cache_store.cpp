@@ -56,25 +56,10 @@ CacheStore::CacheStore(const CacheStoreConfig& config, sim::Rng* random)
 
 // ---- Operations -------------------------------------------------------------
 
-CacheStore::Lookup CacheStore::lookup(std::uint64_t key, sim::Time now) {
-  removed_.clear();
-  ++counters_.lookups;
-  const std::uint64_t position = find(key);
-  if (position == kNoPosition) {
-    ++counters_.misses;
-    return {nullptr, {}};
-  }
-  const std::uint32_t id = index_[position].id;
-  Slot& slot = slots_[id];
-  if (now >= slot.entry.expiry) {
-    remove(id, Removal::Expired, position);
-    ++counters_.misses;
-    return {nullptr, removed_};
-  }
-  ++counters_.hits;
-  if (config_.sliding_expiry) slot.entry.expiry = now + ttl_[id];
-  use(id);
-  return {&slot.entry, {}};
+CacheStore::Lookup CacheStore::expire(std::uint32_t id, std::uint64_t position) {
+  remove(id, Removal::Expired, position);
+  ++counters_.misses;
+  return {nullptr, removed_};
 }
 
 CacheStore::Insert CacheStore::insert(std::uint64_t key, std::uint64_t version, std::uint32_t size_bytes,
@@ -263,15 +248,6 @@ std::uint64_t CacheStore::memory_bytes() const {
 // the entry only when it matches, and removal shifts the following run back
 // (no tombstones) using the tags alone.
 
-std::uint64_t CacheStore::find(std::uint64_t key) const {
-  const std::uint32_t tag = tag_of(key);
-  for (std::uint64_t i = tag & index_mask_;; i = (i + 1) & index_mask_) {
-    const IndexSlot s = index_[i];
-    if (s.id == kNone) return kNoPosition;
-    if (s.tag == tag && slots_[s.id].entry.key == key) return i;
-  }
-}
-
 std::uint64_t CacheStore::position_of(std::uint32_t id) const {
   for (std::uint64_t i = tag_of(slots_[id].entry.key) & index_mask_;; i = (i + 1) & index_mask_) {
     assert(index_[i].id != kNone);
@@ -421,29 +397,6 @@ std::uint32_t CacheStore::candidate(std::uint32_t keep) {
     }
   }
   return kNone;
-}
-
-void CacheStore::list_append(List& list, std::uint32_t id) {
-  Slot& slot = slots_[id];
-  slot.prev = list.tail;
-  slot.next = kNone;
-  if (list.tail != kNone)
-    slots_[list.tail].next = id;
-  else
-    list.head = id;
-  list.tail = id;
-}
-
-void CacheStore::list_remove(List& list, std::uint32_t id) {
-  const Slot& slot = slots_[id];
-  if (slot.prev != kNone)
-    slots_[slot.prev].next = slot.next;
-  else
-    list.head = slot.next;
-  if (slot.next != kNone)
-    slots_[slot.next].prev = slot.prev;
-  else
-    list.tail = slot.prev;
 }
 
 // lfu: a bucket per count held by some resident entry, in a list by count;
