@@ -49,6 +49,7 @@
 
 #include <bit>
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -73,8 +74,7 @@ struct CacheStoreConfig {
   bool sliding_expiry = false;                  // a hit pushes the expiry to now + ttl
 };
 
-// What the owner stored. No default member initializers: the store's blocks
-// are allocated without touching their memory.
+// What the owner stored, as the store keeps it.
 struct CacheEntry {
   std::uint64_t key;
   std::uint64_t version;
