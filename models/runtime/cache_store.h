@@ -196,6 +196,8 @@ class CacheStore {
     for_each_dirty(on_dirty);
     clear();
   }
+  // The same, for an owner with no dirty entries or that listed them first.
+  void flush() { clear(); }
 
   const CacheCounters& counters() const { return counters_; }
   const CacheStoreConfig& config() const { return config_; }

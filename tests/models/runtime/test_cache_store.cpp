@@ -508,6 +508,10 @@ TEST_CASE("flush empties the store at once and shows each dirty entry first") {
   store.insert(4, 1, 10, sim::Time::zero(), kNever);  // and works on
   CHECK(store.lookup(4, sim::Time::zero()).hit());
   store.check_invariants();
+  store.flush();
+  CHECK(store.counters().flushed == 4);
+  CHECK(store.counters().resident_keys == 0);
+  store.check_invariants();
 }
 
 TEST_CASE("an entry's address stays valid while the store grows") {
