@@ -3,6 +3,7 @@
 // memory. A benchmark, not a test: it prints figures and judges nothing.
 //
 //   archsim_bench [--model mmc|web_tier] [--requests N] [--intervals K] [--scenarios DIR]
+//   archsim_bench --model cache_store|cache_store_memory [options]   (bench/cache_store_bench.cpp)
 //
 // The time series has one row per report interval (1 s by default); it is
 // streamed out as the run goes (here, dropped), so memory does not grow with
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cache_store_bench.h"
 #include "models/simulation/scenario.h"
 #include "models/simulation/simulation.h"
 
@@ -95,6 +97,10 @@ int run(const Model& model, const std::string& directory, double requests, doubl
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The cache store's micro-benchmark has options of its own.
+  if (argc >= 3 && std::string(argv[1]) == "--model" &&
+      (std::string(argv[2]) == "cache_store" || std::string(argv[2]) == "cache_store_memory"))
+    return archsim::bench::cache_store_main(argv[2], argc - 3, argv + 3);
   const std::vector<Model> models = {{"mmc", "mmc.json", 12800}, {"web_tier", "load-balanced-web-tier.json", 4000}};
   std::string which = "all";
   std::string directory = ARCHSIM_SOURCE_DIR "/scenarios";
@@ -109,7 +115,8 @@ int main(int argc, char** argv) {
       if (arg == "--requests") requests = std::atof(value.c_str());
       if (arg == "--intervals") intervals = std::atof(value.c_str());
     } else {
-      std::cerr << "usage: archsim_bench [--model mmc|web_tier|all] [--requests N] [--intervals K] [--scenarios DIR]\n";
+      std::cerr << "usage: archsim_bench [--model mmc|web_tier|all] [--requests N] [--intervals K] [--scenarios DIR]\n"
+                   "       archsim_bench --model cache_store|cache_store_memory [options]\n";
       return 2;
     }
   }
