@@ -89,10 +89,9 @@ struct Request {
   // The version of the key's data it carries: what a read found, what a
   // write committed, what a fill stores (0: the data the run starts with).
   std::uint64_t version = 0;
-  // Set by the component computing it when a compute step begins (a
-  // service: the crashes it had so far), so that the end of a step a crash
-  // cut short is told from the end of a later one; meaningless otherwise,
-  // and not reset.
+  // The life of the worker pool holding it when it took its worker or began
+  // its latest compute step (WorkerPool::cut_short); meaningless while no
+  // pool holds it, and not reset.
   std::uint32_t life = 0;
 
   // Takes a call's failure as this request's, unless it already failed: the

@@ -22,6 +22,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "models/format/spec.h"
@@ -78,8 +79,15 @@ class WorkerPool {
   Request* next(std::size_t replica, sim::Time now);
 
   // Takes a replica down (`refusal`: the failure of what is admitted to it
-  // meanwhile) or, with kNoFailure, brings it back.
-  void set_down(std::size_t replica, Failure refusal) { replicas_[replica].down = refusal; }
+  // meanwhile) or, with kNoFailure, brings it back. Taking one down begins
+  // a new life of the pool (see life()).
+  void set_down(std::size_t replica, Failure refusal) {
+    if (refusal && !replicas_[replica].down) {
+      assert(life_ < std::numeric_limits<std::uint32_t>::max() / 2);
+      ++life_;
+    }
+    replicas_[replica].down = refusal;
+  }
   bool down(std::size_t replica) const { return static_cast<bool>(replicas_[replica].down); }
   // The requests holding workers of the replica, in the request pool's
   // order. Walks the whole request pool: for a crash, not for every request.
@@ -87,8 +95,22 @@ class WorkerPool {
   // Takes the oldest request waiting at the replica out of its queue, or null.
   Request* take_waiting(std::size_t replica, sim::Time now);
 
-  void begin_compute(sim::Time now) { stats_.computing.add(now, +1); }
+  // Compute steps and crashes. The pool's life counts the crashes of its
+  // replicas so far. A request is stamped with the life in which it took its
+  // worker and in which its latest compute step began (Request::life), and
+  // the owner posts the step's end carrying that life (life()). When the end
+  // comes in an earlier life than the pool's, the step may have been cut
+  // short by a crash: it is still under way only if the request still holds
+  // a worker here, stamped in the same life (cut_short).
+  void begin_compute(sim::Time now, Request& request) {
+    stats_.computing.add(now, +1);
+    request.life = life_;
+  }
   void end_compute(sim::Time now) { stats_.computing.add(now, -1); }
+  std::uint32_t life() const { return life_; }
+  bool cut_short(const Request& request, std::uint32_t life) const {
+    return life != life_ && !(holds(request) && request.life == life);
+  }
 
   std::int64_t replicas() const { return static_cast<std::int64_t>(replicas_.size()); }
   std::int64_t workers() const { return workers_; }
@@ -139,6 +161,7 @@ class WorkerPool {
   Failure queue_full_;
   const RequestPool& requests_;
   std::uint32_t mark_;  // set on the requests holding its workers (Request::held_by)
+  std::uint32_t life_ = 0;  // crashes of its replicas so far
 };
 
 // The hot path, inline: every request passes through it.
@@ -173,6 +196,7 @@ inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) 
 
 inline void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
   request.held_by = mark_;
+  request.life = life_;
   ++replica.busy;
   if (per_replica_) replica.busy_time.set(now, replica.busy);
   stats_.busy.add(now, +1);

@@ -261,14 +261,13 @@ void Service::run(Request& request) {
   Step& step = handler.steps[request.step];
   switch (step.kind) {
     case StepConfig::Kind::Compute: {
-      pool_.begin_compute(now());
-      request.life = crashes_;
+      pool_.begin_compute(now(), request);
       const auto data = reinterpret_cast<std::uint64_t>(&request);
       if (step.channel >= 0 && slow_.empty())
-        context_.engine.post_on(step.channel, this, kComputeDone + crashes_, data);
+        context_.engine.post_on(step.channel, this, kComputeDone + pool_.life(), data);
       else
         context_.engine.post_in(slow_.empty() ? step.time.draw(rng_) : slowed(step, request), sim::Phase::Departure,
-                                this, kComputeDone + crashes_, data);
+                                this, kComputeDone + pool_.life(), data);
       return;
     }
     case StepConfig::Kind::Call:
@@ -307,19 +306,11 @@ void Service::finish(Request& request) {
 }
 
 void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
-  assert(kind >= kComputeDone && kind - kComputeDone <= crashes_);
+  assert(kind >= kComputeDone && kind - kComputeDone <= pool_.life());
   Request& request = *reinterpret_cast<Request*>(data);
-  const std::uint32_t life = kind - kComputeDone;
-  if (life != crashes_ && !still_computing(request, life)) [[unlikely]]
+  if (pool_.cut_short(request, kind - kComputeDone)) [[unlikely]]
     return;  // a crash cut the step short; the request has gone on since
   compute_done(request);
-}
-
-bool Service::still_computing(const Request& request, std::uint32_t life) const {
-  // A step a crash cut short left with its request, and any compute step
-  // that request began here since began in a later life.
-  return pool_.holds(request) && request.life == life &&
-         by_operation_[request.operation]->steps[request.step].kind == StepConfig::Kind::Compute;
 }
 
 void Service::compute_done(Request& request) {
@@ -369,10 +360,8 @@ void Service::crash(std::size_t replica) {
   // The calls of what it held are disowned: their callees now work for
   // nobody, which departures must check from here on.
   context_.callers_may_give_up = true;
-  // Steps under way never end: their ends, posted in an earlier life, will
-  // find their requests gone on (still_computing).
-  assert(crashes_ < std::numeric_limits<std::uint32_t>::max() - kComputeDone);
-  ++crashes_;
+  // Steps under way never end: their ends, posted in an earlier life of
+  // the pool, find their requests gone on (WorkerPool::cut_short).
   // Everything the replica held fails at once: the requests with a worker,
   // then those in its queue, oldest first.
   for (Request* request : pool_.holders(replica)) {

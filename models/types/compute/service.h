@@ -80,7 +80,7 @@ class Service final : public Component {
   void check_invariants() const override;
 
  private:
-  enum Timer : std::uint32_t { kComputeDone = kFirstTimer };
+  enum Timer : std::uint32_t { kComputeDone = kFirstTimer };  // + the pool's life when the step began
   struct Step {
     StepConfig::Kind kind = StepConfig::Kind::Compute;
     Delay time;
@@ -117,9 +117,6 @@ class Service final : public Component {
     if (Request* next = pool_.next(replica, now())) begin(*next);
   }
   void compute_done(Request& request);
-  // Whether the compute step whose end was posted in life `life` is still
-  // the one `request` is in, after a crash since (see crashes_).
-  [[gnu::noinline]] bool still_computing(const Request& request, std::uint32_t life) const;
   [[gnu::noinline]] void forward(Request& request, Dependency& to);
   // A compute step's time on a slowed replica.
   [[gnu::noinline]] sim::Time slowed(const Step& step, const Request& request);
@@ -132,11 +129,6 @@ class Service final : public Component {
   std::vector<Handler*> by_operation_;         // by operation index; null: no handler (refused in validation)
   Failure timeout_{};                          // given by a call that timed out
   sim::Rng rng_;
-  // Crashes so far, of any replica. The end of a compute step is the timer
-  // kComputeDone + the crashes before the step began; the same number is
-  // kept in Request::life. While no crash comes between, the step is
-  // certainly still under way; after one, whether it is decides.
-  std::uint32_t crashes_ = 0;
   std::vector<SlowDown> slow_;                 // by replica; empty while none is slowed
   Failure crashed_{};                          // registered at the first crash
 };

@@ -186,20 +186,7 @@ void Database::on_request(Request& request) {
     admit_to_primary(request);
     return;
   }
-  request.instance = static_cast<std::int32_t>(server);
-  switch (pool_.admit(request, now())) {
-    case WorkerPool::Admission::Started:
-      stats_.in_system.add(now(), +1);
-      begin(request, server);
-      return;
-    case WorkerPool::Admission::Queued:
-      stats_.in_system.add(now(), +1);
-      return;
-    case WorkerPool::Admission::Rejected:
-      ++stats_.counters.rejected;
-      reply(request);
-      return;
-  }
+  admit_at(request, server);
 }
 
 void Database::admit_to_primary(Request& request) {
@@ -215,11 +202,15 @@ void Database::admit_to_primary(Request& request) {
     reply(request);
     return;
   }
-  request.instance = static_cast<std::int32_t>(primary_);
+  admit_at(request, primary_);
+}
+
+void Database::admit_at(Request& request, std::size_t server) {
+  request.instance = static_cast<std::int32_t>(server);
   switch (pool_.admit(request, now())) {
     case WorkerPool::Admission::Started:
       stats_.in_system.add(now(), +1);
-      begin(request, primary_);
+      begin(request);
       return;
     case WorkerPool::Admission::Queued:
       stats_.in_system.add(now(), +1);
@@ -259,12 +250,10 @@ std::size_t Database::server_for_read(const Request& request) {
   return primary_;
 }
 
-void Database::begin(Request& request, std::size_t server) {
-  (void)server;
-  pool_.begin_compute(now());
-  request.life = crashes_;
+void Database::begin(Request& request) {
+  pool_.begin_compute(now(), request);
   const Delay& time = is_apply(request) ? apply_time_ : request.access == Access::Read ? read_time_ : write_time_;
-  context_.engine.post_in(time.draw(rng_), sim::Phase::Departure, this, kDone + crashes_,
+  context_.engine.post_in(time.draw(rng_), sim::Phase::Departure, this, kDone + pool_.life(),
                           reinterpret_cast<std::uint64_t>(&request));
 }
 
@@ -278,15 +267,9 @@ void Database::on_timer(std::uint32_t kind, std::uint64_t data) {
     shipped(request);
     return;
   }
-  assert(kind >= kDone && kind - kDone <= crashes_);
-  const std::uint32_t life = kind - kDone;
-  if (life != crashes_ && !still_computing(request, life)) return;  // a crash cut it short
+  assert(kind >= kDone && kind - kDone <= pool_.life());
+  if (pool_.cut_short(request, kind - kDone)) return;  // a crash cut it short
   done(request);
-}
-
-bool Database::still_computing(const Request& request, std::uint32_t life) const {
-  // Every request a worker holds here is computing: a database makes no calls.
-  return pool_.holds(request) && request.life == life;
 }
 
 void Database::done(Request& request) {
@@ -367,14 +350,19 @@ void Database::shipped(Request& write) {
   Replica& rep = replicas_[server];
   write.arrived = now();
   if (rep.relay.empty() && !pool_.down(server) && pool_.has_free_worker(server)) {
-    const auto admitted = pool_.admit(write, now());
-    assert(admitted == WorkerPool::Admission::Started);
-    (void)admitted;
-    ++applying_;
-    begin(write, server);
+    start_apply(write);
     return;
   }
   rep.relay.push_back(&write);
+}
+
+void Database::start_apply(Request& write) {
+  // Only with a worker free at its server: it never queues there.
+  const auto admitted = pool_.admit(write, now());
+  assert(admitted == WorkerPool::Admission::Started);
+  (void)admitted;
+  ++applying_;
+  begin(write);
 }
 
 void Database::serve_next(std::size_t server) {
@@ -388,15 +376,10 @@ void Database::serve_next(std::size_t server) {
   const Request* waiting = pool_.first_waiting(server);
   // The relay log's head goes first when it arrived no later.
   if (!rep.relay.empty() && (waiting == nullptr || rep.relay.front()->arrived <= waiting->arrived)) {
-    Request& write = *rep.relay.pop_front();
-    const auto admitted = pool_.admit(write, now());
-    assert(admitted == WorkerPool::Admission::Started);
-    (void)admitted;
-    ++applying_;
-    begin(write, server);
+    start_apply(*rep.relay.pop_front());
     return;
   }
-  if (Request* next = pool_.next(server, now())) begin(*next, server);
+  if (Request* next = pool_.next(server, now())) begin(*next);
 }
 
 bool Database::on_fault(const FaultAction& action) {
@@ -419,8 +402,7 @@ void Database::crash(std::size_t server) {
   if (pool_.down(server)) return;
   pool_.set_down(server, crashed_);
   context_.callers_may_give_up = true;
-  assert(crashes_ < std::numeric_limits<std::uint32_t>::max() - kDone);
-  ++crashes_;  // steps under way never end (still_computing)
+  // Steps under way never end (WorkerPool::cut_short).
   Replica& rep = replicas_[server];
   for (Request* request : pool_.holders(server)) {
     pool_.end_compute(now());

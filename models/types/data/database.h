@@ -91,7 +91,7 @@ class Database final : public Component {
   void check_invariants() const override;
 
  private:
-  enum Timer : std::uint32_t { kShipped = kFirstTimer, kPromote, kDone };  // kDone + crashes before the step
+  enum Timer : std::uint32_t { kShipped = kFirstTimer, kPromote, kDone };  // kDone + the pool's life when the step began
   // What a server counts beyond its pool's figures; the relay log and the
   // applied versions are a replica's.
   struct Replica {
@@ -117,10 +117,14 @@ class Database final : public Component {
 
   // Server 0 is the primary at the start, 1..N the replicas.
   std::size_t server_for_read(const Request& request);
-  void begin(Request& request, std::size_t server);
+  void begin(Request& request);
+  // Admits a request to a server: a worker, a place in its queue, or a refusal.
+  void admit_at(Request& request, std::size_t server);
   void done(Request& request);
   void ship(std::uint64_t key, std::uint64_t version);
   void shipped(Request& write);
+  // A replicated write takes a free worker of its server (write.instance).
+  void start_apply(Request& write);
   // A worker of `server` was freed: the oldest of its relay log's head and
   // its queue's head takes it.
   void serve_next(std::size_t server);
@@ -130,7 +134,6 @@ class Database final : public Component {
   void promote(std::size_t failover);
   // A write that waited for a new primary, or a request refused meanwhile.
   void admit_to_primary(Request& request);
-  [[gnu::noinline]] bool still_computing(const Request& request, std::uint32_t life) const;
 
   WorkerPool pool_;
   std::vector<Replica> replicas_;  // by server (the primary's entry holds no relay log)
@@ -143,7 +146,6 @@ class Database final : public Component {
   std::optional<sim::Time> failover_after_;
   bool writes_wait_ = false;
   sim::RingBuffer<Request*> waiting_writes_;  // writes held for a new primary
-  std::uint32_t crashes_ = 0;
   std::uint64_t epoch_ = 0;  // promotions so far: shipped writes of an earlier primary are dropped
   Failure crashed_{}, no_primary_{};
   std::vector<Failover> failovers_;

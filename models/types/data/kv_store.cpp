@@ -163,28 +163,22 @@ void KvStore::send_part(Request& request, std::size_t node, std::int64_t hint_fo
 }
 
 void KvStore::begin(Request& part) {
-  pool_.begin_compute(now());
-  part.life = crashes_;
+  pool_.begin_compute(now(), part);
   const Delay& time = part.access == Access::Read ? read_time_ : write_time_;
   sim::Time t = time.draw(rng_);
   if (!slow_.empty()) {
     const SlowDown& s = slow_[static_cast<std::size_t>(part.instance)];
     t = sim::Time::from_ns(std::llround(static_cast<double>(t.ns) * s.factor)) + s.added;
   }
-  context_.engine.post_in(t, sim::Phase::Departure, this, kDone + crashes_,
+  context_.engine.post_in(t, sim::Phase::Departure, this, kDone + pool_.life(),
                           reinterpret_cast<std::uint64_t>(&part));
 }
 
 void KvStore::on_timer(std::uint32_t kind, std::uint64_t data) {
-  assert(kind >= kDone && kind - kDone <= crashes_);
+  assert(kind >= kDone && kind - kDone <= pool_.life());
   Request& part = *reinterpret_cast<Request*>(data);
-  const std::uint32_t life = kind - kDone;
-  if (life != crashes_ && !still_computing(part, life)) return;  // a crash cut it short
+  if (pool_.cut_short(part, kind - kDone)) return;  // a crash cut it short
   part_done(part);
-}
-
-bool KvStore::still_computing(const Request& part, std::uint32_t life) const {
-  return pool_.holds(part) && part.life == life;
 }
 
 void KvStore::part_done(Request& part) {
@@ -265,8 +259,6 @@ bool KvStore::on_fault(const FaultAction& action) {
 void KvStore::crash(std::size_t node) {
   if (pool_.down(node)) return;
   pool_.set_down(node, crashed_);
-  assert(crashes_ < std::numeric_limits<std::uint32_t>::max() - kDone);
-  ++crashes_;
   const auto fail = [&](Request& part) {
     Request& request = *part.parent;
     if (part.awaited()) part_ended(request, false);

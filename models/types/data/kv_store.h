@@ -72,7 +72,7 @@ class KvStore final : public Component {
   void check_invariants() const override;
 
  private:
-  enum Timer : std::uint32_t { kDone = kFirstTimer };  // kDone + crashes before the step
+  enum Timer : std::uint32_t { kDone = kFirstTimer };  // + the pool's life when the step began
   static constexpr std::uint16_t kAnswered = 0xFFFF;    // in a request's `step`: answered already
   struct Node {
     sim::KeyMap versions;
@@ -93,7 +93,6 @@ class KvStore final : public Component {
   void part_ended(Request& request, bool good);
   void begin(Request& part);
   void serve_next(std::size_t node);
-  [[gnu::noinline]] bool still_computing(const Request& part, std::uint32_t life) const;
   void crash(std::size_t node);
   void recover(std::size_t node);
 
@@ -111,7 +110,6 @@ class KvStore final : public Component {
     sim::Time added{};
   };
   std::vector<SlowDown> slow_;  // by node; empty while none is slowed
-  std::uint32_t crashes_ = 0;
   Failure crashed_{}, no_quorum_{};
   std::uint64_t reads_ = 0, writes_ = 0, stale_reads_ = 0, no_quorum_count_ = 0, hinted_ = 0, handed_back_ = 0;
   std::uint64_t parts_ = 0, ignored_parts_ = 0;
