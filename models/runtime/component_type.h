@@ -49,6 +49,13 @@ struct FaultActionTaken {
   std::vector<std::string_view> causes;
 };
 
+// An action of the fault timeline aimed at a component, for its type's
+// check of the sequence (ComponentType::check_fault_actions).
+struct AimedAction {
+  const spec::Json* entry = nullptr;  // validated, completed with its defaults
+  spec::Path path;                    // faults.timeline[i]
+};
+
 struct ComponentType {
   std::string name;
   std::string summary;  // one line, for `archsim describe` and the reference
@@ -64,6 +71,11 @@ struct ComponentType {
   // (the primary first). Empty: its replicas, if it has any.
   std::function<std::int64_t(const spec::Json& config)> fault_targets;
   std::string_view fault_target_noun = "replica";
+  // Optional check of the actions aimed at one component, valid each on its
+  // own, in the order the run takes them (by time, ties in file order): for
+  // what a sequence can do wrong (a shard added when none is left to add).
+  std::function<void(const spec::Json& config, const std::vector<AimedAction>& actions, spec::Errors& errors)>
+      check_fault_actions;
   // With kReplicated: how many replicas a configuration has.
   std::function<std::int64_t(const spec::Json& config)> replicas;
   // The calls a component makes for an incoming operation; false when it

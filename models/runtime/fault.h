@@ -6,6 +6,8 @@
 // reaches it is refused until it recovers. Recover: it comes back, empty.
 // SlowDown: every compute step takes `factor` times its drawn time plus
 // `added`; a SlowDown of factor 1 and nothing added is normal speed again.
+// AddShard, RemoveShard: a router puts `shards` more of its listed shards in
+// use, or `shards` fewer, at one instant.
 // What each action means for a type, and which actions it supports, is the
 // type's to say (docs/models/).
 #pragma once
@@ -17,11 +19,12 @@
 namespace archsim::models {
 
 struct FaultAction {
-  enum class Kind : std::uint8_t { Crash, Recover, SlowDown };
+  enum class Kind : std::uint8_t { Crash, Recover, SlowDown, AddShard, RemoveShard };
   Kind kind = Kind::Crash;
   std::int32_t replica = -1;  // the replica it aims at; -1: the whole component
   double factor = 1;          // SlowDown: > 0
   sim::Time added{};          // SlowDown: >= 0
+  std::int64_t shards = 0;    // AddShard, RemoveShard: >= 1
 };
 
 }  // namespace archsim::models

@@ -31,6 +31,10 @@ struct LossyLinkConfig {
   double loss_fraction = 0;
 };
 
+struct ReshardConfig {
+  std::int64_t shards = 1;
+};
+
 // `factor` and `added_ms`, with their lines of meaning.
 void declare_stretch(Spec& declaration, const std::string& factor, const std::string& added) {
   declaration.optional("factor", Spec::number(factor).greater_than(0).max(1e6).default_value(1))
@@ -54,6 +58,26 @@ void hand_over(const FaultReach& reach, FaultAction action) {
 }
 
 std::vector<std::string> no_causes(const Json&) { return {}; }
+
+// A router's shards in use grow or shrink at one instant, by `shards`.
+FaultKind reshard_fault(std::string name, std::string summary, std::string count, FaultAction::Kind action) {
+  FaultKind k;
+  k.name = std::move(name);
+  k.summary = std::move(summary);
+  k.aim = FaultKind::Aim::Component;
+  k.instant = true;
+  k.declare = [count](Spec& declaration) {
+    declaration.optional("shards", Spec::integer(count).min(1).max(1000).default_value(1)).to(&ReshardConfig::shards);
+  };
+  k.causes = no_causes;
+  k.prepare = [action](const Json& entry, const spec::Node& declaration) {
+    const auto c = spec::read_part<ReshardConfig>(entry, declaration, kTag);
+    FaultEffect e;
+    e.begin = [action, c](const FaultReach& reach) { hand_over(reach, FaultAction{action, -1, 1, {}, c.shards}); };
+    return e;
+  };
+  return k;
+}
 
 }  // namespace
 
@@ -95,6 +119,20 @@ FaultKind slow_down_fault() {
     return e;
   };
   return k;
+}
+
+FaultKind add_shard_fault() {
+  return reshard_fault("add_shard",
+                       "A router puts more of its listed shards in use, the next ones of its list; the keys whose "
+                       "shard changes are counted",
+                       "How many shards join", FaultAction::Kind::AddShard);
+}
+
+FaultKind remove_shard_fault() {
+  return reshard_fault("remove_shard",
+                       "A router stops using its last shards in use; their keys go to the others, and the keys whose "
+                       "shard changes are counted",
+                       "How many shards leave; at least one stays", FaultAction::Kind::RemoveShard);
 }
 
 FaultKind cut_link_fault() {

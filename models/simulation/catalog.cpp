@@ -38,6 +38,8 @@ const std::vector<FaultKind>& fault_kinds() {
   static const std::vector<FaultKind> kinds = {
       crash_fault(),
       slow_down_fault(),
+      add_shard_fault(),
+      remove_shard_fault(),
       cut_link_fault(),
       slow_link_fault(),
       lossy_link_fault(),

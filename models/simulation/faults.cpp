@@ -47,7 +47,10 @@ const std::string kEndDoc =
 // kind's own parameters.
 spec::NodeRef entry_declaration(const FaultKind& kind) {
   Spec entry = Spec::object(kind.summary);
-  entry.required("at_s", Spec::number("When the action begins").unit("s").min(0).max(sim::kMaxTimeSeconds))
+  entry.required("at_s", Spec::number(kind.instant ? "When the action happens" : "When the action begins")
+                             .unit("s")
+                             .min(0)
+                             .max(sim::kMaxTimeSeconds))
       .to(&FaultEntryConfig::at_s);
   if (!kind.instant)
     entry.optional("until_s", Spec::number(kind.until_meaning).unit("s").greater_than(0).max(sim::kMaxTimeSeconds))
@@ -163,6 +166,8 @@ struct Checked {
   ResolvedEnd target;        // aimed at a component
   std::vector<std::pair<std::string, std::string>> directions;  // aimed at links: (from, to) keys reached
   std::string description;
+  const Json* entry = nullptr;
+  std::int64_t at_ns = 0;  // when the run takes it
 };
 
 class FaultChecks {
@@ -320,6 +325,8 @@ void check_faults(const Json& config, const std::vector<FaultCheckNode>& nodes, 
     c.until = c.lasts ? std::numeric_limits<double>::infinity() : entry["until_s"].get<double>();
     if (kind.instant) c.until = c.at;
     c.description = describe(entry, kind);
+    c.entry = &entry;
+    c.at_ns = sim::Time::from_s(c.at).ns;
     bool resolved = true;
     if (kind.aim == FaultKind::Aim::Component) {
       const auto target = checks.target(entry["target"].get<std::string>(), kind, path / "target");
@@ -369,6 +376,17 @@ void check_faults(const Json& config, const std::vector<FaultCheckNode>& nodes, 
     }
     checked.push_back(std::move(c));
   }
+  // Each component's actions, in the order the run takes them, for its
+  // type's check of the sequence.
+  std::stable_sort(checked.begin(), checked.end(), [](const Checked& a, const Checked& b) { return a.at_ns < b.at_ns; });
+  for (const auto& node : nodes) {
+    if (node.type == nullptr || !node.valid || !node.type->check_fault_actions) continue;
+    std::vector<AimedAction> actions;
+    for (const auto& c : checked)
+      if (c.directions.empty() && c.target.node == node.name)
+        actions.push_back(AimedAction{c.entry, root[c.index]});
+    if (!actions.empty()) node.type->check_fault_actions(*node.config, actions, errors);
+  }
 }
 
 // ---- the timeline of a run ---------------------------------------------------
@@ -399,6 +417,7 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
     e.effect = e.kind->prepare(item, declaration);
     e.at = sim::Time::from_s(c.at_s);
     if (c.until_s) e.until = sim::Time::from_s(*c.until_s);
+    if (e.kind->instant) e.until = e.at;  // it ends as it begins
     // What it reaches, by the names validation resolved.
     e.shown = Json::object();
     e.shown["action"] = e.kind->name;
@@ -446,7 +465,8 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
   // Ends first: at one instant, an action that ends leaves its target before
   // one that begins takes it (Simulation::at keeps the order of adding).
   for (std::size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].until) simulation.at(*entries_[i].until, [this, i](Simulation&) { end(entries_[i]); });
+    if (entries_[i].until && !entries_[i].kind->instant)
+      simulation.at(*entries_[i].until, [this, i](Simulation&) { end(entries_[i]); });
   for (std::size_t i = 0; i < entries_.size(); ++i)
     simulation.at(entries_[i].at, [this, i](Simulation&) { begin(entries_[i]); });
 }
@@ -455,11 +475,17 @@ void FaultTimeline::begin(Entry& e) {
   e.at_start = recorder_.totals();
   e.started = true;
   e.effect.begin(e.reach);
+  // In force for no time: the recovery is watched from this instant on.
+  if (e.kind->instant) finish(e);
 }
 
 void FaultTimeline::end(Entry& e) {
   assert(e.started);
   e.effect.end(e.reach);
+  finish(e);
+}
+
+void FaultTimeline::finish(Entry& e) {
   e.ended = true;
   e.at_end = recorder_.totals();
   e.watching = true;

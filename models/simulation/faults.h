@@ -45,14 +45,17 @@ struct FaultCheckNode {
   // what ComponentType::fault_targets says), and what a part is called.
   std::int64_t targets = 0;
   std::string target_noun = "replica";
+  const spec::Json* config = nullptr;  // a valid component's
 };
 
 // The checks of `faults` that need the rest of the scenario: each action's
 // target (a component whose type takes the action, a replica it has) or
-// ends (nodes, replicas or places), its times against duration_s, and no
-// two actions of one kind on one target at once. `nodes` in file order,
-// `places` the names of network.places, `has_error_under(path)` whether a
-// part of the file already has errors of its own (its checks are skipped).
+// ends (nodes, replicas or places), its times against duration_s, no two
+// actions of one kind on one target at once, and the sequence of actions
+// each component gets, by its type (ComponentType::check_fault_actions).
+// `nodes` in file order, `places` the names of network.places,
+// `has_error_under(path)` whether a part of the file already has errors of
+// its own (its checks are skipped).
 void check_faults(const spec::Json& config, const std::vector<FaultCheckNode>& nodes,
                   const std::vector<std::string>& places,
                   const std::function<bool(const std::string& path)>& has_error_under, spec::Errors& errors);
@@ -63,6 +66,8 @@ void check_faults(const spec::Json& config, const std::vector<FaultCheckNode>& n
 // the first row) and schedules each action's start and end with
 // Simulation::at; at one instant, ends come before starts (a replica that
 // recovers at 60 s and crashes again at 60 s is down after that instant).
+// An action at an instant (a shard added) ends as it begins: in force for no
+// time, its recovery watched from then.
 class FaultTimeline {
  public:
   FaultTimeline(const spec::Json& faults, Simulation& simulation, FailureCauses& causes, const Recorder& recorder);
@@ -95,6 +100,7 @@ class FaultTimeline {
   };
   void begin(Entry& entry);
   void end(Entry& entry);
+  void finish(Entry& entry);  // what an end measures, for one that lasted and one at an instant
 
   const Recorder& recorder_;
   double failed_ratio_max_ = 0;

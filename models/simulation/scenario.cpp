@@ -248,6 +248,7 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
       FaultCheckNode n{name, info.list == "workloads", info.type, info.valid, 0, 0, "replica"};
       if (info.valid && info.type != nullptr && info.type->replicas)
         n.replicas = n.targets = info.type->replicas(config["components"][info.index]);
+      if (info.valid && info.type != nullptr) n.config = &config["components"][info.index];
       if (info.valid && info.type != nullptr && info.type->fault_targets) {
         n.targets = info.type->fault_targets(config["components"][info.index]);
         n.target_noun = info.type->fault_target_noun;

@@ -620,8 +620,8 @@ Json with_faults(const Json& timeline) {
 
 TEST_CASE("a fault action that is no kind of action is refused with every kind and the closest one") {
   const auto r = refuse(with_faults(Json::parse(R"([{ "at_s": 1, "action": "crsh", "target": "web" }])")));
-  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, cut_link, "
-                                 "slow_link, lossy_link; did you mean \"crash\"?"));
+  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, add_shard, "
+                                 "remove_shard, cut_link, slow_link, lossy_link; did you mean \"crash\"?"));
 }
 
 TEST_CASE("a fault's target must be a component whose type takes the action, and the replica named must exist") {
@@ -757,4 +757,89 @@ TEST_CASE("a database's servers are named by number, primary first, and it takes
         f + "[2].target: \"db-primary\" is a database, which does not take the action slow_down (the types that do: "
             "kv_store, service)\n"
             "2 problems; nothing was run\n");
+}
+
+namespace {
+
+// Users -> a router by hash mod N over s0..s2 (2 in use) and a router by
+// ranges over the same shards, with a fault timeline.
+Json sharded_with_faults(const Json& timeline) {
+  Json s = Json::parse(R"({
+    "name": "sharded",
+    "duration_s": 5,
+    "workloads": [
+      { "name": "users", "target": "router", "arrival": { "type": "poisson", "rate_qps": 100 } },
+      { "name": "more-users", "target": "ranged", "arrival": { "type": "poisson", "rate_qps": 100 } }
+    ],
+    "components": [
+      { "type": "shard_router", "name": "router", "strategy": "hash_mod", "shards": ["s0", "s1", "s2"], "active_shards": 2 },
+      { "type": "shard_router", "name": "ranged", "strategy": "range", "shards": ["s0", "s1"], "split_points": [500000] },
+      { "type": "service", "name": "s0", "service_time": { "type": "constant", "value_ms": 1 } },
+      { "type": "service", "name": "s1", "service_time": { "type": "constant", "value_ms": 1 } },
+      { "type": "service", "name": "s2", "service_time": { "type": "constant", "value_ms": 1 } }
+    ]
+  })");
+  s["faults"] = {{"timeline", timeline}};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the sharded scenario the reshard tests break is itself valid, adding and removing in turn") {
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", sharded_with_faults(Json::parse(R"([
+    { "at_s": 1, "action": "add_shard", "target": "router" },
+    { "at_s": 2, "action": "remove_shard", "target": "router", "shards": 2 },
+    { "at_s": 3, "action": "add_shard", "target": "router", "shards": 2 }
+  ])")).dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.err.empty());
+}
+
+TEST_CASE("a router must have a shard left to add and one to keep, counted in the order the run takes the actions") {
+  // 2 of 3 in use. In the run: [1] at 1 s adds one (3 in use); [0] at 2 s
+  // finds none left; [2] at 3 s removes two (1 in use); [3] at 3.5 s asks
+  // for 3 of the 2 left; [4] at 4 s would leave none; [5] at 4.5 s adds the
+  // last two.
+  const auto r = refuse(sharded_with_faults(Json::parse(R"([
+    { "at_s": 2, "action": "add_shard", "target": "router" },
+    { "at_s": 1, "action": "add_shard", "target": "router" },
+    { "at_s": 3, "action": "remove_shard", "target": "router", "shards": 2 },
+    { "at_s": 3.5, "action": "add_shard", "target": "router", "shards": 3 },
+    { "at_s": 4, "action": "remove_shard", "target": "router" },
+    { "at_s": 4.5, "action": "add_shard", "target": "router", "shards": 2 }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  const std::string where = "; list the shards to add in its shards, after the first active_shards\n";
+  CHECK(r.outcome.err ==
+        f + "[0]: add_shard at 2 s: \"router\" has 3 of its 3 shards in use by then, so there is no shard to add" +
+        where +
+        f + "[3]: add_shard at 3.5 s: \"router\" has 1 of its 3 shards in use by then, so it can add 2, not 3" +
+        where +
+        f + "[4]: remove_shard at 4 s: \"router\" has 1 of its 3 shards in use by then, so there is none it can "
+            "remove: at least one shard stays in use\n"
+            "3 problems; nothing was run\n");
+}
+
+TEST_CASE("add_shard and remove_shard aim at a router by hash or ring as a whole, at an instant") {
+  const auto r = refuse(sharded_with_faults(Json::parse(R"([
+    { "at_s": 1, "action": "add_shard", "target": "ranged" },
+    { "at_s": 1, "action": "add_shard", "target": "s0" },
+    { "at_s": 1, "action": "remove_shard", "target": "router[1]" },
+    { "at_s": 1, "until_s": 2, "action": "remove_shard", "target": "router" },
+    { "at_s": 1, "action": "add_shard", "target": "router", "shards": 0 },
+    { "at_s": 1, "action": "add_shard", "target": "routr" }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[3]: unknown key \"until_s\"\n" +
+        f + "[4].shards: must be an integer of at least 1, got 0\n" +
+        f + "[1].target: \"s0\" is a service, which does not take the action add_shard (the types that do: "
+            "shard_router)\n" +
+        f + "[2].target: \"router\" is a shard_router, which has no replicas; aim at it as a whole: \"router\"\n" +
+        f + "[5].target: no component named \"routr\"; did you mean \"router\"?\n" +
+        f + "[0].target: \"ranged\" routes by range: its split points fix its shards; add_shard needs strategy "
+            "hash_mod or consistent_hash\n"
+            "6 problems; nothing was run\n");
 }

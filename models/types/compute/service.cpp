@@ -343,6 +343,9 @@ bool Service::on_fault(const FaultAction& action) {
       if (!any) slow_.clear();  // all at normal speed: back to the constant-time lanes
       return true;
     }
+    case FaultAction::Kind::AddShard:
+    case FaultAction::Kind::RemoveShard:
+      break;  // a router's
   }
   return false;
 }

@@ -10,6 +10,7 @@ using spec::Spec;
 
 namespace {
 constexpr std::uint64_t kMaxKeysCounted = 10'000'000;  // beyond, keys are counted at an even stride
+constexpr std::size_t kMaxShardSeries = 100;            // beyond, the shards have no series columns of their own
 }
 
 spec::NodeRef shard_router_spec() {
@@ -84,6 +85,52 @@ spec::NodeRef shard_router_spec() {
   return node;
 }
 
+namespace {
+
+// The shards in use after each add_shard and remove_shard, in the order of
+// the run: there must be a shard left to add and one left to keep.
+void check_reshards(const Json& config, const std::vector<AimedAction>& actions, spec::Errors& errors) {
+  const std::size_t listed = config["shards"].size();
+  std::size_t active = config.contains("active_shards") ? config["active_shards"].get<std::size_t>() : listed;
+  const std::string name = "\"" + config["name"].get<std::string>() + "\"";
+  for (const auto& a : actions) {
+    const Json& entry = *a.entry;
+    const std::string action = entry["action"].get<std::string>();
+    if (action != "add_shard" && action != "remove_shard") continue;
+    if (config.value("strategy", "consistent_hash") == "range") {
+      errors.add(a.path / "target", name + " routes by range: its split points fix its shards; " + action +
+                                        " needs strategy hash_mod or consistent_hash");
+      continue;
+    }
+    const auto n = entry["shards"].get<std::size_t>();
+    const std::string when = action + " at " + spec::format_number(entry["at_s"].get<double>()) + " s: ";
+    const std::string in_use = std::to_string(active) + " of its " + std::to_string(listed) + " shards in use";
+    if (action == "add_shard") {
+      if (active + n > listed) {
+        errors.add(a.path, when + name + " has " + in_use + " by then, so " +
+                               (active == listed ? std::string("there is no shard to add")
+                                                 : "it can add " + std::to_string(listed - active) + ", not " +
+                                                       std::to_string(n)) +
+                               "; list the shards to add in its shards, after the first active_shards");
+        continue;
+      }
+      active += n;
+    } else {
+      if (n >= active) {
+        errors.add(a.path, when + name + " has " + in_use + " by then, so " +
+                               (active == 1 ? std::string("there is none it can remove")
+                                            : "it can remove " + std::to_string(active - 1) + ", not " +
+                                                  std::to_string(n)) +
+                               ": at least one shard stays in use");
+        continue;
+      }
+      active -= n;
+    }
+  }
+}
+
+}  // namespace
+
 ComponentType shard_router_type() {
   ComponentType t;
   t.name = "shard_router";
@@ -94,6 +141,8 @@ ComponentType shard_router_type() {
     for (const auto& s : config["shards"]) out.push_back({s.get<std::string>(), operation});
     return true;
   };
+  t.fault_actions = {{"add_shard", {}}, {"remove_shard", {}}};
+  t.check_fault_actions = check_reshards;
   t.make = factory<ShardRouter, ShardRouterConfig>(shard_router_spec);
   return t;
 }
@@ -136,6 +185,14 @@ ShardRouter::ShardRouter(ShardRouterConfig config, Context& context)
                                                                : 0.0}});
     return out;
   });
+  // Interval by interval, where the keys go: a reshard shows as traffic
+  // moving between the shards' columns.
+  if (sent_.size() > kMaxShardSeries) return;
+  for (std::size_t i = 0; i < sent_.size(); ++i) {
+    metrics_.rate("shards[" + std::to_string(i) + "].rate_qps", "requests/s", "Requests sent to this shard, per second",
+                  &sent_[i]);
+    metrics_.series_only();
+  }
 }
 
 void ShardRouter::connect(Wiring& wiring) {
@@ -175,6 +232,21 @@ void ShardRouter::reshard(std::size_t active) {
   reshards_.push_back(r);
   ring_ = std::move(next);
   active_ = active;
+}
+
+bool ShardRouter::on_fault(const FaultAction& action) {
+  if (action.kind != FaultAction::Kind::AddShard && action.kind != FaultAction::Kind::RemoveShard) return false;
+  // Validation followed the timeline's actions: a shard to add, one to keep.
+  const auto n = static_cast<std::size_t>(action.shards);
+  assert(n >= 1 && action.replica < 0);
+  if (action.kind == FaultAction::Kind::AddShard) {
+    assert(active_ + n <= shards_.size() && "validation counts the shards left to add");
+    reshard(active_ + n);
+  } else {
+    assert(n < active_ && "validation keeps one shard in use");
+    reshard(active_ - n);
+  }
+  return true;
 }
 
 void ShardRouter::on_request(Request& request) {

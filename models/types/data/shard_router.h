@@ -10,10 +10,12 @@
 // the keys: a Zipf workload or a celebrity key makes one shard hot, which
 // shows in the shards' own throughput and utilization and in the bottleneck.
 //
-// Resharding (reshard): the shards in use grow or shrink by the end of the
-// list. The router counts the keys of the key space whose shard changed —
-// about 1/(N+1) of them with consistent hashing, about N/(N+1) with hash mod
-// N — and a cache keyed the same way sees the moved keys miss.
+// Resharding (reshard; the fault timeline's add_shard and remove_shard): the
+// shards in use grow or shrink by the end of the list, at one instant. The
+// router counts the keys of the key space whose shard changed — about
+// 1/(N+1) of them with consistent hashing, about N/(N+1) with hash mod N —
+// and a cache keyed the same way sees the moved keys miss. Validation makes
+// sure each action finds a shard to add or one to keep.
 //
 // Not modelled here: moving the data itself (a moved key is simply served
 // by its new shard, which holds it from then on), routing tables cached by
@@ -51,6 +53,8 @@ class ShardRouter final : public Component {
   void on_request(Request& request) override;
   void on_reply(Request& call) override;
   void on_window_begin(sim::Time now) override;
+  // add_shard and remove_shard from the fault timeline.
+  bool on_fault(const FaultAction& action) override;
 
   // The shard that owns `key` with the shards now in use.
   std::size_t shard_of(std::uint64_t key) const;
