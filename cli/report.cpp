@@ -307,7 +307,11 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else
       label += shown_name(f["from"].get<std::string>()) + (f["both_ways"].get<bool>() ? " ↔ " : " → ") +
                shown_name(f["to"].get<std::string>());
-    const bool began = f["in_force_s"].get<double>() > 0;
+    // An action at an instant (a shard added) ends as it begins: nothing of
+    // it is in force, and the clients' recovery counts from then.
+    const bool instant = !f["end_s"].is_null() && f["end_s"] == f["start_s"];
+    const bool began = instant ? f["start_s"].get<double>() < simulated_s : f["in_force_s"].get<double>() > 0;
+    const bool in_force = began && !instant;
     std::string recovered;
     if (!began) recovered = "did not begin";
     else if (!f["recovery_s"].is_null()) recovered = sig(f["recovery_s"].get<double>()) + " s";
@@ -315,9 +319,11 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else recovered = "not by the end";
     const std::string why = failures(f["failed"]);
     faults.add(label, {sig(f["start_s"].get<double>()) + " s",
-                       f["end_s"].is_null() ? std::string("run end") : sig(f["end_s"].get<double>()) + " s",
-                       began ? count(f["offered"]) : "-", began ? count(f["failed"]["total"]) : "-",
-                       why.empty() ? "-" : why, recovered});
+                       instant              ? std::string("-")
+                       : f["end_s"].is_null() ? std::string("run end")
+                                              : sig(f["end_s"].get<double>()) + " s",
+                       in_force ? count(f["offered"]) : "-", in_force ? count(f["failed"]["total"]) : "-",
+                       in_force && !why.empty() ? why : "-", recovered});
   }
   faults.write(out, faults.label_cells());
   const Json& criteria = r["faults"]["recovery"];
@@ -328,7 +334,8 @@ void write_faults(std::ostringstream& out, const Json& r) {
 
 // What the data components' own figures say, one line each, for those that
 // report them: stale reads, replication lag, writes lost in failovers,
-// requests without a quorum, the shares of a router's shards.
+// requests without a quorum, the shares of a router's shards and the keys
+// each reshard moved.
 void write_data(std::ostringstream& out, const Json& r) {
   std::vector<std::pair<std::string, std::string>> lines;
   for (const auto& [name, c] : r["components"].items()) {
@@ -360,6 +367,11 @@ void write_data(std::ostringstream& out, const Json& r) {
         shares += (shares.empty() ? "" : " / ") + fixed(100 * shard["share"].get<double>(), 1) + "%";
       parts.push_back("shares of its shards " + shares);
     }
+    if (c.contains("reshards"))
+      for (const auto& reshard : c["reshards"])
+        parts.push_back("at " + sig(reshard["at_s"].get<double>()) + " s from " + count(reshard["from_shards"]) +
+                        " to " + count(reshard["to_shards"]) + " shards, " +
+                        fixed(100 * reshard["moved_fraction"].get<double>(), 1) + "% of the keys moved");
     if (parts.empty()) continue;
     std::string line;
     for (const auto& part : parts) line += (line.empty() ? "" : "; ") + part;

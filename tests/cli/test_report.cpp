@@ -372,3 +372,21 @@ TEST_CASE("data components say their stale reads, replication lag and shard shar
   // A database without replicas has nothing to say.
   CHECK(line_starting(sharded.text, "  shard-0: ").empty());
 }
+
+TEST_CASE("a router's line says each reshard with the keys it moved; a reshard's row in the faults has no until") {
+  const Report r = run_report(Json::parse(read_file(source_dir() / "scenarios" / "consistent-hashing-vs-mod-n.json")));
+  INFO(r.text);
+  for (const char* name : {"ring", "mod"}) {
+    CAPTURE(name);
+    const Json& reshard = r.results["components"][name]["reshards"][0];
+    const std::string line = line_starting(r.text, std::string("  ") + name + ": ");
+    std::string said = "; at 30.0 s from 4 to 5 shards, ";
+    said.append(fixed(100 * reshard["moved_fraction"].get<double>(), 1)).append("% of the keys moved");
+    CHECK(line.size() > said.size());
+    CHECK(line.substr(line.size() - said.size()) == said);
+    // At an instant: nothing is in force, so no until, offered or failed;
+    // nothing fails after it, so the clients recovered at once.
+    CHECK(words(line_starting(r.text, std::string("  add_shard ") + name + " ")) ==
+          std::vector<std::string>{"add_shard", name, "30.0", "s", "-", "-", "-", "-", "0", "s"});
+  }
+}

@@ -1,18 +1,22 @@
 // The scenarios with a fault timeline do what their descriptions say, run
 // for their whole duration: a replica that crashes behind a round-robin load
 // balancer takes a third of the traffic down with it while it is down, and
-// a database slowed five times builds queues that drain once it is back.
+// a database slowed five times builds queues that drain once it is back; a
+// shard added to a ring moves a fifth of the keys, by mod N four fifths.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "models/runtime/hash_ring.h"
 #include "models/simulation/series.h"
 #include "tests/scenarios/scenario_runs.h"
 
 namespace {
 
 using namespace archsim::test_scenarios;
+using archsim::models::HashRing;
 
 Json full_run(const std::string& name) {
   const auto scenario = load(source_dir() / "scenarios" / (name + ".json"));
@@ -101,4 +105,68 @@ TEST_CASE("slow-database: the queues build while the database is slow, drain aft
   // 41 s. So the interval to 41 s still fails and the clients have recovered
   // from 41 s: 1 s after the end, with intervals of 1 s.
   CHECK(fault["recovery_s"] == 1.0);
+}
+
+TEST_CASE("consistent-hashing-vs-mod-n: a fifth shard moves about 1/5 of the keys on the ring, about 4/5 by mod N") {
+  const Json r = full_run("consistent-hashing-vs-mod-n");
+  // Every key of the 100,000 counted, against the ring and the modulo
+  // computed here.
+  HashRing four(100), five(100);
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    std::string shard = "ring-";
+    shard.append(std::to_string(i));
+    if (i < 4) four.add(i, shard);
+    five.add(i, shard);
+  }
+  std::uint64_t ring_moved = 0, mod_moved = 0;
+  for (std::uint64_t k = 0; k < 100000; ++k) {
+    if (four.owner(k) != five.owner(k)) ++ring_moved;
+    if (HashRing::key_hash(k) % 4 != HashRing::key_hash(k) % 5) ++mod_moved;
+  }
+  const Json& ring = r["components"]["ring"]["reshards"][0];
+  const Json& mod = r["components"]["mod"]["reshards"][0];
+  for (const Json* reshard : {&ring, &mod}) {
+    CHECK((*reshard)["at_s"] == 30.0);
+    CHECK((*reshard)["from_shards"] == 4);
+    CHECK((*reshard)["to_shards"] == 5);
+    CHECK((*reshard)["keys_counted"] == 100000);
+  }
+  CHECK(ring["keys_moved"] == ring_moved);
+  CHECK(mod["keys_moved"] == mod_moved);
+  // The ring: the new shard's arcs, 1/5 of the ring give or take the spread
+  // of 100 points among 500 (a standard deviation of 0.018): within 0.05.
+  // Mod N: a key stays only when its hash leaves the same remainder by 4 and
+  // by 5, one in 5 (binomial noise over 100,000 keys: 0.0013): within 0.01.
+  CHECK(std::fabs(ring["moved_fraction"].get<double>() - 0.2) < 0.05);
+  CHECK(std::fabs(mod["moved_fraction"].get<double>() - 0.8) < 0.01);
+
+  // The per-shard series: the new shard gets nothing until 30 s; from then on
+  // it takes its keys' share of the traffic (keys are uniform): on the ring
+  // exactly the moved keys, by mod N one key in 5. Over 30 intervals of about
+  // 1,000 requests, within 0.01 of the share.
+  const Json t = column(r, "t_s");
+  for (const char* router : {"ring", "mod"}) {
+    CAPTURE(router);
+    std::string prefix = "components.";
+    prefix.append(router).append(".shards[");
+    std::vector<Json> shards;
+    for (int i = 0; i < 5; ++i) {
+      std::string name = prefix;
+      name.append(std::to_string(i)).append("].rate_qps");
+      shards.push_back(column(r, name));
+    }
+    double new_shard = 0, all = 0;
+    for (std::size_t k = 0; k < t.size(); ++k) {
+      CAPTURE(t[k].get<double>());
+      if (t[k].get<double>() <= 30) {
+        CHECK(shards[4][k] == 0.0);
+        continue;
+      }
+      CHECK(shards[4][k].get<double>() > 0);
+      new_shard += shards[4][k].get<double>();
+      for (const auto& s : shards) all += s[k].get<double>();
+    }
+    const double expected = std::string(router) == "ring" ? ring["moved_fraction"].get<double>() : 0.2;
+    CHECK(std::fabs(new_shard / all - expected) < 0.01);
+  }
 }
