@@ -1,7 +1,6 @@
 #include "models/types/compute/service.h"
 
 #include <cassert>
-#include <cmath>
 #include <functional>
 #include <limits>
 
@@ -263,10 +262,10 @@ void Service::run(Request& request) {
     case StepConfig::Kind::Compute: {
       pool_.begin_compute(now(), request);
       const auto data = reinterpret_cast<std::uint64_t>(&request);
-      if (step.channel >= 0 && slow_.empty())
+      if (step.channel >= 0 && !slow_.any())
         context_.engine.post_on(step.channel, this, kComputeDone + pool_.life(), data);
       else
-        context_.engine.post_in(slow_.empty() ? step.time.draw(rng_) : slowed(step, request), sim::Phase::Departure,
+        context_.engine.post_in(slow_.any() ? slowed(step, request) : step.time.draw(rng_), sim::Phase::Departure,
                                 this, kComputeDone + pool_.life(), data);
       return;
     }
@@ -334,15 +333,9 @@ bool Service::on_fault(const FaultAction& action) {
     case FaultAction::Kind::Recover:
       for (std::size_t r = first; r < last; ++r) pool_.set_down(r, kNoFailure);
       return true;
-    case FaultAction::Kind::SlowDown: {
-      assert(action.factor > 0 && std::isfinite(action.factor) && action.added.ns >= 0);
-      if (slow_.empty()) slow_.assign(replicas, SlowDown{});
-      for (std::size_t r = first; r < last; ++r) slow_[r] = SlowDown{action.factor, action.added};
-      bool any = false;
-      for (const auto& s : slow_) any = any || s.factor != 1 || s.added.ns != 0;
-      if (!any) slow_.clear();  // all at normal speed: back to the constant-time lanes
+    case FaultAction::Kind::SlowDown:
+      slow_.set(action, replicas);  // none slowed any more: back to the constant-time lanes
       return true;
-    }
     case FaultAction::Kind::AddShard:
     case FaultAction::Kind::RemoveShard:
       break;  // a router's
@@ -351,10 +344,7 @@ bool Service::on_fault(const FaultAction& action) {
 }
 
 sim::Time Service::slowed(const Step& step, const Request& request) {
-  // Drawn as at normal speed, then stretched: the draws stay the same.
-  const SlowDown& slow = slow_[static_cast<std::size_t>(request.instance)];
-  const sim::Time drawn = step.time.draw(rng_);
-  return sim::Time::from_ns(std::llround(static_cast<double>(drawn.ns) * slow.factor)) + slow.added;
+  return slow_.stretch(step.time.draw(rng_), static_cast<std::size_t>(request.instance));
 }
 
 void Service::crash(std::size_t replica) {

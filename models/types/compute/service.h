@@ -36,6 +36,7 @@
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
 #include "models/runtime/dependency.h"
+#include "models/runtime/slow_down.h"
 #include "models/runtime/worker_pool.h"
 
 namespace archsim::models {
@@ -99,11 +100,6 @@ class Service final : public Component {
   struct Handler {
     std::vector<Step> steps;
   };
-  struct SlowDown {
-    double factor = 1;
-    sim::Time added{};
-  };
-
   void begin(Request& request);
   void run(Request& request);
   void call_ended(Request& request);
@@ -129,7 +125,7 @@ class Service final : public Component {
   std::vector<Handler*> by_operation_;         // by operation index; null: no handler (refused in validation)
   Failure timeout_{};                          // given by a call that timed out
   sim::Rng rng_;
-  std::vector<SlowDown> slow_;                 // by replica; empty while none is slowed
+  SlowDowns slow_;                             // by replica
   Failure crashed_{};                          // registered at the first crash
 };
 

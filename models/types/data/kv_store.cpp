@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <limits>
 
 namespace archsim::models {
@@ -166,10 +165,7 @@ void KvStore::begin(Request& part) {
   pool_.begin_compute(now(), part);
   const Delay& time = part.access == Access::Read ? read_time_ : write_time_;
   sim::Time t = time.draw(rng_);
-  if (!slow_.empty()) {
-    const SlowDown& s = slow_[static_cast<std::size_t>(part.instance)];
-    t = sim::Time::from_ns(std::llround(static_cast<double>(t.ns) * s.factor)) + s.added;
-  }
+  if (slow_.any()) t = slow_.stretch(t, static_cast<std::size_t>(part.instance));
   context_.engine.post_in(t, sim::Phase::Departure, this, kDone + pool_.life(),
                           reinterpret_cast<std::uint64_t>(&part));
 }
@@ -241,12 +237,10 @@ bool KvStore::on_fault(const FaultAction& action) {
   const std::size_t first = action.replica < 0 ? 0 : static_cast<std::size_t>(action.replica);
   const std::size_t last = action.replica < 0 ? nodes_.size() : first + 1;
   if (action.kind == FaultAction::Kind::SlowDown) {
-    if (slow_.empty()) slow_.assign(nodes_.size(), SlowDown{});
-    for (std::size_t node = first; node < last; ++node) slow_[node] = SlowDown{action.factor, action.added};
-    if (std::all_of(slow_.begin(), slow_.end(), [](const SlowDown& s) { return s.factor == 1 && s.added.ns == 0; }))
-      slow_.clear();
+    slow_.set(action, nodes_.size());
     return true;
   }
+  if (action.kind != FaultAction::Kind::Crash && action.kind != FaultAction::Kind::Recover) return false;
   // Registered before the run by the timeline (kv_store_type's fault_actions).
   if (action.kind == FaultAction::Kind::Crash) crashed_ = context_.failures.intern("crashed");
   for (std::size_t node = first; node < last; ++node) {

@@ -35,6 +35,7 @@
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
 #include "models/runtime/hash_ring.h"
+#include "models/runtime/slow_down.h"
 #include "models/runtime/worker_pool.h"
 #include "sim/key_map.h"
 
@@ -105,11 +106,7 @@ class KvStore final : public Component {
   sim::Rng rng_;
   sim::KeyMap issued_;  // the last version given to a write of each key
   std::vector<std::uint32_t> list_;  // scratch: a preference list
-  struct SlowDown {
-    double factor = 1;
-    sim::Time added{};
-  };
-  std::vector<SlowDown> slow_;  // by node; empty while none is slowed
+  SlowDowns slow_;  // by node
   Failure crashed_{}, no_quorum_{};
   std::uint64_t reads_ = 0, writes_ = 0, stale_reads_ = 0, no_quorum_count_ = 0, hinted_ = 0, handed_back_ = 0;
   std::uint64_t parts_ = 0, ignored_parts_ = 0;
