@@ -739,7 +739,7 @@ TEST_CASE("a fault's times are compared in the run's nanoseconds: an end that ro
             "2 problems; nothing was run\n");
 }
 
-TEST_CASE("a database's servers are named by number, primary first, and it takes crashes only") {
+TEST_CASE("a database's servers are named by number, primary first, and it takes crashes and slow-downs") {
   Json s = small_scenario();
   s["components"][1] = Json::parse(R"({ "type": "database", "name": "db-primary", "read_replicas": 1,
     "read_time": { "type": "constant", "value_ms": 1 }, "write_time": { "type": "constant", "value_ms": 2 } })");
@@ -748,15 +748,18 @@ TEST_CASE("a database's servers are named by number, primary first, and it takes
   s["faults"] = {{"timeline", Json::parse(R"([
     { "at_s": 1, "action": "crash", "target": "db-primary[1]" },
     { "at_s": 1, "action": "crash", "target": "db-primary[2]" },
-    { "at_s": 1, "action": "slow_down", "target": "db-primary", "factor": 2 }
+    { "at_s": 1, "action": "slow_down", "target": "db-primary", "factor": 2 },
+    { "at_s": 3, "action": "slow_down", "target": "db-primary[3]", "factor": 2 },
+    { "at_s": 1, "action": "add_shard", "target": "db-primary" }
   ])")}};
   const auto r = refuse(s);
   const std::string f = r.file + ": faults.timeline";
   CHECK(r.outcome.err ==
         f + "[1].target: \"db-primary\" has 2 servers (db-primary[0] to db-primary[1]); there is no db-primary[2]\n" +
-        f + "[2].target: \"db-primary\" is a database, which does not take the action slow_down (the types that do: "
-            "kv_store, service)\n"
-            "2 problems; nothing was run\n");
+        f + "[3].target: \"db-primary\" has 2 servers (db-primary[0] to db-primary[1]); there is no db-primary[3]\n" +
+        f + "[4].target: \"db-primary\" is a database, which does not take the action add_shard (the types that do: "
+            "shard_router)\n"
+            "3 problems; nothing was run\n");
 }
 
 namespace {

@@ -100,7 +100,7 @@ ComponentType database_type() {
   t.spec = database_spec();
   t.capabilities = {capability::kCallable};
   // A crash of the primary leaves writes without one until a failover.
-  t.fault_actions = {{"crash", {"crashed", "no_primary"}}};
+  t.fault_actions = {{"crash", {"crashed", "no_primary"}}, {"slow_down", {}}};
   t.fault_targets = [](const Json& config) { return 1 + config.value("read_replicas", std::int64_t{0}); };
   t.fault_target_noun = "server";
   t.route = [](const Json&, const std::string&, std::vector<Outflow>&) { return true; };
@@ -253,8 +253,9 @@ std::size_t Database::server_for_read(const Request& request) {
 void Database::begin(Request& request) {
   pool_.begin_compute(now(), request);
   const Delay& time = is_apply(request) ? apply_time_ : request.access == Access::Read ? read_time_ : write_time_;
-  context_.engine.post_in(time.draw(rng_), sim::Phase::Departure, this, kDone + pool_.life(),
-                          reinterpret_cast<std::uint64_t>(&request));
+  sim::Time t = time.draw(rng_);
+  if (slow_.any()) t = slow_.stretch(t, static_cast<std::size_t>(request.instance));
+  context_.engine.post_in(t, sim::Phase::Departure, this, kDone + pool_.life(), reinterpret_cast<std::uint64_t>(&request));
 }
 
 void Database::on_timer(std::uint32_t kind, std::uint64_t data) {
@@ -383,9 +384,13 @@ void Database::serve_next(std::size_t server) {
 }
 
 bool Database::on_fault(const FaultAction& action) {
-  if (action.kind == FaultAction::Kind::SlowDown) return false;
   const auto n = static_cast<std::size_t>(pool_.replicas());
   assert(action.replica < pool_.replicas());
+  if (action.kind == FaultAction::Kind::SlowDown) {
+    slow_.set(action, n);  // of the servers by number, whichever is the primary now
+    return true;
+  }
+  if (action.kind != FaultAction::Kind::Crash && action.kind != FaultAction::Kind::Recover) return false;
   const std::size_t first = action.replica < 0 ? 0 : static_cast<std::size_t>(action.replica);
   const std::size_t last = action.replica < 0 ? n : first + 1;
   if (action.kind == FaultAction::Kind::Crash) {

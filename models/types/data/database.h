@@ -21,7 +21,10 @@
 // committed write is a stale read, counted per replica and in total. The
 // primary is never stale.
 //
-// Faults (on_fault): a crashed server fails at once what it holds and what
+// Faults (on_fault): a slowed server's compute steps (reads, writes and
+// applies) take k times their drawn time plus an added delay, so a slowed
+// replica applies later and its lag and stale reads grow; a slowed primary
+// holds up every write. A crashed server fails at once what it holds and what
 // waits for it (crashed), and refuses what reaches it; reads go to the
 // servers still up. A crashed replica keeps the writes shipped to it in its
 // relay log (the primary keeps its log) and applies them when it recovers. A
@@ -45,6 +48,7 @@
 
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
+#include "models/runtime/slow_down.h"
 #include "models/runtime/worker_pool.h"
 #include "sim/histogram.h"
 #include "sim/key_map.h"
@@ -154,6 +158,7 @@ class Database final : public Component {
   sim::KeyMap last_write_;   // by user: the time of their last write, in ns + 1 (0: none)
   std::size_t next_read_ = 0;
   sim::Rng rng_;
+  SlowDowns slow_;  // by server
   std::uint64_t reads_ = 0, writes_ = 0, replica_reads_ = 0, stale_reads_ = 0, primary_reads_after_write_ = 0;
   std::uint64_t applied_ = 0;
   __int128 lag_ns_ = 0;

@@ -91,6 +91,56 @@ TEST_CASE("a replica busy with reads applies later: its lag grows with its read 
   CHECK(number(db["replication_lag_ms"]["max"]) == ms(15.5));
 }
 
+namespace {
+
+// The timeline above with one slow_down on the fault timeline from 0 s, of
+// `target` (the database, or one server), factor 3 and 2 ms added: a read
+// takes 2 x 3 + 2 = 8 ms, an apply 1 x 3 + 2 = 5 ms, a write 5 x 3 + 2 = 17.
+std::string slowed(const std::string& target) {
+  std::string text = timeline("");
+  std::string faults = R"(, "faults": { "timeline": [
+    { "at_s": 0, "action": "slow_down", "target": "TARGET", "factor": 3, "added_ms": 2 } ] })";
+  faults.replace(faults.find("TARGET"), 6, target);
+  text.insert(text.rfind('}'), faults);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a slowed replica applies later: its lag grows, and reads there are stale for longer") {
+  // The write sent at 100k ms commits at 100k + 5 (the primary at normal
+  // speed) and reaches the replica at + 15, while the read sent at + 10 runs
+  // to + 18. The apply runs from + 18 to + 23: lag 18 ms, not 11. The reads
+  // ending between the commit and the apply, stale, are those sent at + 0
+  // (ending at + 8) and + 10: two per write, not one. The read sent at + 20
+  // waits for the apply and runs from + 23 to + 31, the one sent at + 30
+  // from + 31 to + 39: 3 ms and 1 ms of waiting per write.
+  const auto r = run_scenario(slowed("db[1]"));
+  const auto& db = r["components"]["db"];
+  CHECK(count(db["writes"]) == 9);
+  CHECK(count(db["reads"]) == 99);
+  CHECK(count(db["stale_reads"]) == 18);
+  CHECK(count(db["servers"][1]["stale_reads"]) == 18);
+  CHECK(number(db["replication_lag_ms"]["mean"]) == ms(18));
+  CHECK(number(db["replication_lag_ms"]["max"]) == ms(18));
+  CHECK(number(r["workloads"]["reader"]["latency_ms"]["mean"]) == ms(8 + 9 * (3 + 1) / 99.0));
+  CHECK(number(r["workloads"]["writer"]["latency_ms"]["mean"]) == ms(5));
+}
+
+TEST_CASE("a slowed database slows every server: the primary's writes too") {
+  // Each write takes 17 ms and commits at 100k + 17, reaching the replica at
+  // + 27 while the read sent at + 20 runs to + 28; applied from + 28 to + 33:
+  // lag 16 ms. Stale: the reads sent at + 10 (ending at + 18) and + 20. The
+  // read sent at + 30 waits 3 ms, the one at + 40 1 ms.
+  const auto r = run_scenario(slowed("db"));
+  const auto& db = r["components"]["db"];
+  CHECK(count(db["stale_reads"]) == 18);
+  CHECK(number(db["replication_lag_ms"]["mean"]) == ms(16));
+  CHECK(number(db["replication_lag_ms"]["max"]) == ms(16));
+  CHECK(number(r["workloads"]["reader"]["latency_ms"]["mean"]) == ms(8 + 9 * (3 + 1) / 99.0));
+  CHECK(number(r["workloads"]["writer"]["latency_ms"]["mean"]) == ms(17));
+}
+
 TEST_CASE("reads from the primary are never stale") {
   const auto r = run_scenario(timeline(R"(, "read_from": "primary")"));
   const auto& db = r["components"]["db"];
