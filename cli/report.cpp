@@ -294,6 +294,16 @@ std::string utilization_cell(const Json& c) {
   return cell;
 }
 
+// What a database's server `i` is at the end of the run: "primary", or
+// "replica N", its read replicas counted from 1 in server order (after a
+// failover the old primary is one of them).
+std::string server_role(const Json& servers, std::size_t i) {
+  if (servers[i]["role_at_end"] == "primary") return "primary";
+  std::size_t n = 0;
+  for (std::size_t k = 0; k <= i; ++k) n += servers[k]["role_at_end"] == "primary" ? 0 : 1;
+  return "replica " + std::to_string(n);
+}
+
 // The fault timeline, when there is one: each action with what reached
 // the clients while it was in force, and how long they took to recover after.
 void write_faults(std::ostringstream& out, const Json& r) {
@@ -335,9 +345,14 @@ void write_faults(std::ostringstream& out, const Json& r) {
 // What the data components' own figures say, one line each, for those that
 // report them: stale reads, replication lag, writes lost in failovers,
 // requests without a quorum, the shares of a router's shards and the keys
-// each reshard moved.
+// each reshard moved; under a database with replicas, a line per server by
+// its role at the end.
 void write_data(std::ostringstream& out, const Json& r) {
-  std::vector<std::pair<std::string, std::string>> lines;
+  struct Lines {
+    std::string name, line;
+    std::vector<std::string> servers;
+  };
+  std::vector<Lines> lines;
   for (const auto& [name, c] : r["components"].items()) {
     std::vector<std::string> parts;
     // Stale reads are possible with copies that can lag: replicas that
@@ -372,13 +387,30 @@ void write_data(std::ostringstream& out, const Json& r) {
         parts.push_back("at " + sig(reshard["at_s"].get<double>()) + " s from " + count(reshard["from_shards"]) +
                         " to " + count(reshard["to_shards"]) + " shards, " +
                         fixed(100 * reshard["moved_fraction"].get<double>(), 1) + "% of the keys moved");
-    if (parts.empty()) continue;
+    std::vector<std::string> servers;
+    if (c.contains("servers") && c["servers"].size() > 1)
+      for (std::size_t i = 0; i < c["servers"].size(); ++i) {
+        const Json& s = c["servers"][i];
+        const std::string role = server_role(c["servers"], i);
+        std::string line = role + ": " + qps(s["throughput_qps"].get<double>()) + ", utilization " +
+                           (s["utilization"].is_null() ? std::string("-") : fixed(s["utilization"].get<double>(), 2));
+        if (role != "primary" && s["reads"].get<std::uint64_t>() > 0)
+          line += ", stale reads " + count(s["stale_reads"]) + " of " + count(s["reads"]);
+        if (role != "primary" && !s["lag_ms_mean"].is_null())
+          line += ", lag mean " + sig(s["lag_ms_mean"].get<double>()) + " ms, max " + sig(s["lag_ms_max"].get<double>());
+        if (s["down_at_end"].get<bool>()) line += ", down at the end";
+        servers.push_back(line);
+      }
+    if (parts.empty() && servers.empty()) continue;
     std::string line;
     for (const auto& part : parts) line += (line.empty() ? "" : "; ") + part;
-    lines.emplace_back(name, line);
+    lines.push_back({name, line, servers});
   }
   if (lines.empty()) return;
-  for (const auto& [name, line] : lines) out << "  " << shown_name(name) << ": " << line << "\n";
+  for (const auto& l : lines) {
+    out << "  " << shown_name(l.name) << ":" << (l.line.empty() ? "" : " " + l.line) << "\n";
+    for (const auto& server : l.servers) out << "    " << server << "\n";
+  }
   out << "\n";
 }
 
@@ -563,9 +595,15 @@ std::string format_report(const Json& r) {
     const std::string name = b["component"].get<std::string>();
     out << "Bottleneck: " << shown_name(name);
     const std::string utilization = fixed(b["utilization"].get<double>(), 2);
-    if (b.contains("hottest_replica") && !b["hottest_replica"].is_null())
-      out << ", replica " << b["hottest_replica"].get<std::uint64_t>() << " at utilization "
-          << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (pool " << utilization << ")";
+    if (b.contains("hottest_replica") && !b["hottest_replica"].is_null()) {
+      // A database's servers go by their roles; a pool's replicas by number.
+      const Json& c = r["components"][name];
+      const auto hottest = b["hottest_replica"].get<std::size_t>();
+      out << ", "
+          << (c.contains("servers") ? server_role(c["servers"], hottest) : "replica " + std::to_string(hottest))
+          << " at utilization " << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (pool "
+          << utilization << ")";
+    }
     else
       out << " at utilization " << utilization;
     out << ", " << percent(b["compute_share"].get<double>()) << " of it computing" << waits(r["components"][name])

@@ -1,10 +1,12 @@
 // The terminal report tells what the results say at a glance: columns that
-// line up whatever the names, the hottest replica of an uneven pool,
+// line up whatever the names, the hottest replica of an uneven pool (a
+// database's servers by their roles),
 // goodput beside throughput and the work done for nobody, what a waiting
 // pool waits on, "-" for figures of nothing, offered load as a rate, and
 // one style of numbers.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <string>
@@ -178,6 +180,18 @@ std::string fixed(double v, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
   return buffer;
+}
+
+// A non-negative number as the report writes it: commas between groups of
+// three digits of its whole part.
+std::string grouped(const std::string& number) {
+  const std::size_t end = std::min(number.find('.'), number.size());
+  std::string out;
+  for (std::size_t i = 0; i < end; ++i) {
+    if (i > 0 && (end - i) % 3 == 0) out += ',';
+    out += number[i];
+  }
+  return out + number.substr(end);
 }
 
 }  // namespace
@@ -389,4 +403,60 @@ TEST_CASE("a router's line says each reshard with the keys it moved; a reshard's
     CHECK(words(line_starting(r.text, std::string("  add_shard ") + name + " ")) ==
           std::vector<std::string>{"add_shard", name, "30.0", "s", "-", "-", "-", "-", "0", "s"});
   }
+}
+
+TEST_CASE("a database's servers each have a line under it, by their roles at the end: primary, replica 1, replica 2") {
+  Json s = Json::parse(read_file(source_dir() / "scenarios" / "read-replicas.json"));
+  const Report plain = run_report(s);
+  INFO(plain.text);
+  const Json& replica = plain.results["components"]["db"]["servers"][1];
+  const auto lines = lines_of(plain.text);
+  const auto db = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("  db: ", 0) == 0; });
+  REQUIRE(db != lines.end());
+  REQUIRE(lines.end() - db > 3);
+  CHECK(db[1].rfind("    primary: ", 0) == 0);
+  // Its throughput counts its applies; its lag is about 6 ms (three
+  // significant digits).
+  CHECK(db[2] == "    replica 1: " + grouped(fixed(replica["throughput_qps"].get<double>(), 1)) +
+                     " qps, utilization " + fixed(replica["utilization"].get<double>(), 2) + ", stale reads " +
+                     grouped(replica["stale_reads"].dump()) + " of " + grouped(replica["reads"].dump()) +
+                     ", lag mean " + fixed(replica["lag_ms_mean"].get<double>(), 2) + " ms, max " +
+                     fixed(replica["lag_ms_max"].get<double>(), 2));
+  CHECK(db[3].rfind("    replica 2: ", 0) == 0);
+
+  // The primary crashes at 10 s and a replica takes over at 11 s; the old
+  // primary is back from 20 s as a replica. Server numbers stay, roles move:
+  // the read replicas at the end are counted from 1 in server order.
+  s["components"][1]["failover_after_s"] = 1;
+  s["faults"] = Json::parse(R"({ "timeline": [ { "at_s": 10, "until_s": 20, "action": "crash", "target": "db[0]" } ] })");
+  const Report failover = run_report(s);
+  INFO(failover.text);
+  const Json& servers = failover.results["components"]["db"]["servers"];
+  const auto primary = failover.results["components"]["db"]["primary_at_end"].get<std::size_t>();
+  REQUIRE(primary != 0);
+  const auto after = lines_of(failover.text);
+  const auto at = std::find_if(after.begin(), after.end(), [](const std::string& l) { return l.rfind("  db: ", 0) == 0; });
+  REQUIRE(after.end() - at > 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(servers[i]["role_at_end"] == (i == primary ? "primary" : "replica"));
+    std::string role = "    replica ";
+    role.append(std::to_string(i < primary ? i + 1 : i)).append(": ");
+    CHECK(at[1 + i].rfind(i == primary ? std::string("    primary: ") : role, 0) == 0);
+  }
+}
+
+TEST_CASE("the bottleneck line names a database's hottest server by its role") {
+  // Reads on the primary only (one worker, 5 ms each, 150 a second: 0.75
+  // busy); the replica applies nothing.
+  const Report r = run_report(Json::parse(R"({
+    "name": "primary-bound",
+    "duration_s": 20,
+    "workloads": [ { "name": "users", "target": "db", "arrival": { "type": "poisson", "rate_qps": 150 } } ],
+    "components": [ { "type": "database", "name": "db", "read_replicas": 1, "read_from": "primary",
+      "read_time": { "type": "constant", "value_ms": 5 }, "write_time": { "type": "constant", "value_ms": 5 } } ]
+  })"));
+  INFO(r.text);
+  CHECK(r.results["bottleneck"]["hottest_replica"] == 0);
+  CHECK(line_starting(r.text, "Bottleneck: ").rfind("Bottleneck: db, primary at utilization ", 0) == 0);
 }
