@@ -327,12 +327,18 @@ void write_faults(std::ostringstream& out, const Json& r) {
 }
 
 // What the data components' own figures say, one line each, for those that
-// report them: stale reads, replication lag, writes lost in failovers,
+// report them: a cache's hit rate, stale reads, replication lag, writes lost in failovers,
 // requests without a quorum, the shares of a router's shards.
 void write_data(std::ostringstream& out, const Json& r) {
   std::vector<std::pair<std::string, std::string>> lines;
   for (const auto& [name, c] : r["components"].items()) {
     std::vector<std::string> parts;
+    const bool cache = c.contains("hit_rate");
+    if (cache && c["lookups"].get<std::uint64_t>() > 0)
+      parts.push_back("hit rate " + sig(100 * c["hit_rate"].get<double>()) + "% of " + count(c["lookups"]) +
+                      " lookups, evictions " + count(c["evictions"]) + ", expirations " + count(c["expirations"]));
+    if (cache && c.contains("coalesced") && c["coalesced"].get<std::uint64_t>() > 0)
+      parts.push_back("coalesced misses " + count(c["coalesced"]));
     // Stale reads are possible with copies that can lag: replicas that
     // replicated something, or a quorum store's nodes.
     const bool copies = c.contains("no_quorum") ||
@@ -341,7 +347,9 @@ void write_data(std::ostringstream& out, const Json& r) {
       std::string part = "stale reads " + count(c["stale_reads"]);
       if (c.contains("stale_read_fraction") && !c["stale_read_fraction"].is_null())
         part += " (" + sig(100 * c["stale_read_fraction"].get<double>()) + "% of " +
-                (c.contains("replication_lag_ms") ? "replica reads)" : "reads)");
+                (cache                              ? "hits)"
+                 : c.contains("replication_lag_ms") ? "replica reads)"
+                                                    : "reads)");
       parts.push_back(part);
     }
     if (c.contains("replication_lag_ms") && c["replication_lag_ms"]["count"].get<std::uint64_t>() > 0) {
@@ -352,6 +360,8 @@ void write_data(std::ostringstream& out, const Json& r) {
     if (c.contains("failovers") && !c["failovers"].empty())
       parts.push_back(std::to_string(c["failovers"].size()) + " failover" + (c["failovers"].size() > 1 ? "s" : "") +
                       ", writes lost " + count(c["lost_writes"]));
+    if (cache && c.contains("lost_writes") && c["lost_writes"].get<std::uint64_t>() > 0)
+      parts.push_back("write-back writes lost " + count(c["lost_writes"]));
     if (c.contains("no_quorum") && c["no_quorum"].get<std::uint64_t>() > 0)
       parts.push_back("no quorum " + count(c["no_quorum"]));
     if (c.contains("shards")) {

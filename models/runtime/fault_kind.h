@@ -1,5 +1,5 @@
 // models/runtime/fault_kind.h: the kinds of action a scenario's fault
-// timeline can hold (crash, slow_down, cut_link, slow_link, lossy_link),
+// timeline can hold (crash, slow_down, flush, cut_link, slow_link, lossy_link),
 // each declared once: its name and its own parameters, what it aims at, the
 // failure causes it can produce, and what it does when it begins and, unless
 // it happens at an instant, when it ends.
@@ -74,6 +74,7 @@ struct FaultKind {
 // The kinds the runtime knows, for the list in catalog.cpp.
 FaultKind crash_fault();       // a component or replica stops; recovers at until_s
 FaultKind slow_down_fault();   // its compute steps take k times their time plus d
+FaultKind flush_fault();       // a cache empties its store at an instant
 FaultKind cut_link_fault();    // messages between two ends refused or lost
 FaultKind slow_link_fault();   // their latency times k plus d
 FaultKind lossy_link_fault();  // each lost with a probability

@@ -343,6 +343,8 @@ bool Service::on_fault(const FaultAction& action) {
       if (!any) slow_.clear();  // all at normal speed: back to the constant-time lanes
       return true;
     }
+    case FaultAction::Kind::Flush:
+      return false;
   }
   return false;
 }
