@@ -307,7 +307,9 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else
       label += shown_name(f["from"].get<std::string>()) + (f["both_ways"].get<bool>() ? " ↔ " : " → ") +
                shown_name(f["to"].get<std::string>());
-    const bool began = f["in_force_s"].get<double>() > 0;
+    // An action at an instant (a flush) ends as it begins.
+    const bool instant = !f["end_s"].is_null() && f["end_s"] == f["start_s"];
+    const bool began = f["in_force_s"].get<double>() > 0 || (instant && f["start_s"].get<double>() <= simulated_s);
     std::string recovered;
     if (!began) recovered = "did not begin";
     else if (!f["recovery_s"].is_null()) recovered = sig(f["recovery_s"].get<double>()) + " s";
@@ -315,7 +317,9 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else recovered = "not by the end";
     const std::string why = failures(f["failed"]);
     faults.add(label, {sig(f["start_s"].get<double>()) + " s",
-                       f["end_s"].is_null() ? std::string("run end") : sig(f["end_s"].get<double>()) + " s",
+                       f["end_s"].is_null() ? std::string("run end")
+                       : instant            ? std::string("-")
+                                            : sig(f["end_s"].get<double>()) + " s",
                        began ? count(f["offered"]) : "-", began ? count(f["failed"]["total"]) : "-",
                        why.empty() ? "-" : why, recovered});
   }

@@ -455,6 +455,16 @@ void FaultTimeline::begin(Entry& e) {
   e.at_start = recorder_.totals();
   e.started = true;
   e.effect.begin(e.reach);
+  if (e.kind->instant) {
+    // What an instant does plays out after it (a flushed cache refills):
+    // it is watched for the recovery from its instant, and its figures run
+    // from there to the recovery.
+    e.until = e.at;
+    e.ended = true;
+    e.watching = true;
+    e.stretch_start = e.at;
+    e.at_stretch_start = e.at_start;
+  }
 }
 
 void FaultTimeline::end(Entry& e) {
@@ -479,7 +489,10 @@ void FaultTimeline::interval_closed(sim::Time now) {
     if (!good) {
       e.good_since.reset();
     } else {
-      if (!e.good_since) e.good_since = e.stretch_start;
+      if (!e.good_since) {
+        e.good_since = e.stretch_start;
+        e.at_good_since = e.at_stretch_start;
+      }
       if (now - *e.good_since >= stable_) {
         e.recovered_at = e.good_since;
         e.watching = false;
@@ -500,7 +513,8 @@ Json FaultTimeline::results(sim::Time now, const FailureCauses& causes) const {
     j["end_s"] = e.until ? Json(e.until->to_s()) : Json(nullptr);
     const sim::Time stop = e.ended ? *e.until : now;
     j["in_force_s"] = e.started ? (stop - e.at).to_s() : 0.0;
-    const Tally t = e.started ? (e.ended ? e.at_end : recorder_.totals()).minus(e.at_start) : Tally{};
+    const Tally until = e.kind->instant ? (e.recovered_at ? e.at_good_since : recorder_.totals()) : e.at_end;
+    const Tally t = e.started ? (e.ended ? until : recorder_.totals()).minus(e.at_start) : Tally{};
     j["offered"] = t.offered;
     j["completed"] = t.succeeded;
     Json failed = Json::object();

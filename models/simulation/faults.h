@@ -91,6 +91,7 @@ class FaultTimeline {
     sim::Time stretch_start{};
     Tally at_stretch_start;
     std::optional<sim::Time> good_since;
+    Tally at_good_since;  // the totals when good_since began
     std::optional<sim::Time> recovered_at;
   };
   void begin(Entry& entry);

@@ -270,6 +270,7 @@ void Cache::on_request(Request& request) {
 void Cache::begin(Request& request) {
   pool_.begin_compute(now(), request);
   const Delay* time = &write_time_;
+  Found found_now = kMiss;
   if (request.access == Access::Read) {
     // The lookup is at the start of the step: a hit and a miss take their own times.
     const CacheStore::Lookup found = store_.lookup(request.key, now());
@@ -278,15 +279,15 @@ void Cache::begin(Request& request) {
     if (found.hit()) {
       request.version = found.entry->version;
       const bool past_ttl = revalidate_window_.ns > 0 && found.entry->expiry - revalidate_window_ <= now();
-      request.scratch = past_ttl ? kHitRevalidate : kHit;
+      found_now = past_ttl ? kHitRevalidate : kHit;
       time = &hit_time_;
     } else {
-      request.scratch = kMiss;
       time = &miss_time_;
     }
   }
-  context_.engine.post_in(time->draw(rng_), sim::Phase::Departure, this, kDone + pool_.life(),
-                          reinterpret_cast<std::uint64_t>(&request));
+  assert(pool_.life() < (std::uint32_t{1} << (31 - kFoundBits)));
+  context_.engine.post_in(time->draw(rng_), sim::Phase::Departure, this,
+                          kDone + (pool_.life() << kFoundBits | found_now), reinterpret_cast<std::uint64_t>(&request));
 }
 
 void Cache::on_timer(std::uint32_t kind, std::uint64_t data) {
@@ -296,16 +297,16 @@ void Cache::on_timer(std::uint32_t kind, std::uint64_t data) {
     return;
   }
   Request& request = *reinterpret_cast<Request*>(data);
-  assert(kind >= kDone && kind - kDone <= pool_.life());
-  if (pool_.cut_short(request, kind - kDone)) return;  // a crash cut it short
-  done(request);
+  const std::uint32_t life = (kind - kDone) >> kFoundBits;
+  assert(kind >= kDone && life <= pool_.life());
+  if (pool_.cut_short(request, life)) return;  // a crash cut it short
+  done(request, static_cast<Found>((kind - kDone) & ((1u << kFoundBits) - 1)));
 }
 
-void Cache::done(Request& request) {
+void Cache::done(Request& request, Found found) {
   pool_.end_compute(now());
   pool_.free_worker(request, now());
   if (request.access == Access::Read) {
-    const auto found = static_cast<Found>(request.scratch);
     if (found != kMiss) {
       if (request.version < context_.committed.get(request.key)) count_stale(request);
       if (found == kHitRevalidate) {
@@ -346,7 +347,6 @@ void Cache::done(Request& request) {
     answer(request);
   } else {
     // To the backend first; the cache changes once it has committed.
-    request.scratch = 0;
     request.held_by = waiting_mark_;
     ++waiting_;
     call(*backend_, request);
@@ -377,18 +377,27 @@ void Cache::count_stale(const Request& request) {
 
 void Cache::fetch(Request& request) {
   request.held_by = waiting_mark_;
-  request.scratch = 0;
   ++waiting_;
   if (coalesce_) {
-    std::uint64_t& last = in_flight_.at(request.key);
-    if (last != 0) {
-      // A read of this key is out already: wait for its answer.
-      reinterpret_cast<Request*>(last)->scratch = reinterpret_cast<std::uint64_t>(&request);
-      last = reinterpret_cast<std::uint64_t>(&request);
+    std::uint64_t& out = in_flight_.at(request.key);
+    if (out != 0) {
+      // A read of this key is out already: wait for its answer, last in line.
+      std::uint32_t joiner = free_joiner_;
+      if (joiner == kNoJoiner) {
+        joiner = static_cast<std::uint32_t>(joiners_.size());
+        joiners_.push_back(Joiner{});
+      } else {
+        free_joiner_ = joiners_[joiner].next;
+      }
+      joiners_[joiner] = Joiner{&request, kNoJoiner};
+      const auto first = static_cast<std::uint32_t>(out >> 32 & 0x7FFFFFFF);
+      const auto last = static_cast<std::uint32_t>(out & 0xFFFFFFFF);
+      if (last != 0) joiners_[last - 1].next = joiner;
+      out = kFetchOut | std::uint64_t{first != 0 ? first : joiner + 1} << 32 | (joiner + 1);
       ++coalesced_;
       return;
     }
-    last = reinterpret_cast<std::uint64_t>(&request);
+    out = kFetchOut;
   }
   ++fetches_;
   call(*backend_, request);
@@ -449,20 +458,30 @@ void Cache::on_reply(Request& call) {
 void Cache::fetched(Request& request, const Request& call) {
   if (call.failure) ++fetch_failures_;
   else fill(request.key, call.version);
-  if (coalesce_) in_flight_.at(request.key) = 0;
-  // The fetch's parent first, then those that waited on it, in turn.
-  Request* r = &request;
-  while (r != nullptr) {
-    Request* next = reinterpret_cast<Request*>(r->scratch);
-    r->held_by = 0;
-    r->scratch = 0;
-    --waiting_;
-    r->take_failure_from(call);
-    r->version = call.version;
-    r->hit = false;
-    answer(*r);
-    r = next;
+  // The read's parent first, then those that waited for it, in turn.
+  std::uint32_t joiner = kNoJoiner;
+  if (coalesce_) {
+    std::uint64_t& out = in_flight_.at(request.key);
+    joiner = static_cast<std::uint32_t>(out >> 32 & 0x7FFFFFFF) - 1;  // kNoJoiner when none
+    out = 0;
   }
+  answer_fetched(request, call);
+  while (joiner != kNoJoiner) {
+    const Joiner j = joiners_[joiner];
+    joiners_[joiner].next = free_joiner_;
+    free_joiner_ = joiner;
+    answer_fetched(*j.request, call);
+    joiner = j.next;
+  }
+}
+
+void Cache::answer_fetched(Request& request, const Request& call) {
+  request.held_by = 0;
+  --waiting_;
+  request.take_failure_from(call);
+  request.version = call.version;
+  request.hit = false;
+  answer(request);
 }
 
 void Cache::fill(std::uint64_t key, std::uint64_t version) {
@@ -568,13 +587,17 @@ void Cache::crash() {
   });
   for (Request* request : waiting) {
     request->held_by = 0;
-    request->scratch = 0;
     --waiting_;
     request->disown_calls();
     fail(*request);
   }
   in_flight_ = sim::KeyMap{};
   revalidating_ = sim::KeyMap{};
+  free_joiner_ = kNoJoiner;
+  for (std::uint32_t j = static_cast<std::uint32_t>(joiners_.size()); j-- > 0;) {
+    joiners_[j].next = free_joiner_;
+    free_joiner_ = j;
+  }
   // The dirty entries were acknowledged and never reached the backend.
   store_.flush([this](const CacheEntry&) { ++lost_writes_; });
   while (!write_backs_.empty()) write_backs_.pop_front();

@@ -118,10 +118,19 @@ class Cache final : public Component {
   const CacheStore& store() const { return store_; }
 
  private:
-  enum Timer : std::uint32_t { kWriteBack = kFirstTimer, kDone };  // kDone + the pool's life when the step began
-  // What a read's lookup found, kept in Request::scratch from the start of
-  // its step to its end.
-  enum Found : std::uint64_t { kMiss = 0, kHit = 1, kHitRevalidate = 2 };
+  // A step's end is kDone + 4 × the pool's life when it began + what a
+  // read's lookup found at its start (Found), so the step needs no state
+  // on the request (whose scratch is its caller's).
+  enum Timer : std::uint32_t { kWriteBack = kFirstTimer, kDone };
+  enum Found : std::uint32_t { kMiss = 0, kHit = 1, kHitRevalidate = 2 };
+  static constexpr std::uint32_t kFoundBits = 2;
+  // A request waiting for a backend read another request made for its key,
+  // in a list per key (single-flight).
+  struct Joiner {
+    Request* request;
+    std::uint32_t next;  // kNoJoiner: the last
+  };
+  static constexpr std::uint32_t kNoJoiner = 0xFFFFFFFF;
   struct WriteBack {
     std::uint64_t key = 0, version = 0;
     sim::Time due{};
@@ -131,13 +140,15 @@ class Cache final : public Component {
   };
 
   void begin(Request& request);
-  void done(Request& request);
+  void done(Request& request, Found found);
   void serve_next();
   void answer(Request& request);
   // A read-through miss: one backend call, or a place among the requests
   // waiting for the call already made for the key.
   void fetch(Request& request);
   void fetched(Request& request, const Request& call);
+  // The answer of a backend read, to a request that waited for it.
+  void answer_fetched(Request& request, const Request& call);
   void revalidate(std::uint64_t key, std::uint32_t operation);
   // Stores what the backend answered, unless a newer version is held.
   void fill(std::uint64_t key, std::uint64_t version);
@@ -166,10 +177,13 @@ class Cache final : public Component {
   CacheConfig::WriteMode write_mode_;
   sim::Time write_back_delay_{};
   bool coalesce_;
-  // Single-flight: by key, the last request waiting on the fetch under way
-  // (as a pointer; 0: none). The first is the fetch's parent; each waiting
-  // request points at the next in Request::scratch.
+  // Single-flight: by key, whether a backend read is out for it (the read's
+  // parent is the first to wait), and the list of the others waiting for
+  // it: kFetchOut | (first joiner + 1) << 32 | (last joiner + 1); 0: none.
+  static constexpr std::uint64_t kFetchOut = std::uint64_t{1} << 63;
   sim::KeyMap in_flight_;
+  std::vector<Joiner> joiners_;  // grown to the most ever waiting at once, then reused
+  std::uint32_t free_joiner_ = kNoJoiner;
   sim::KeyMap revalidating_;  // by key: 1 while a background refresh is out
   std::uint32_t waiting_mark_;  // Request::held_by of requests waiting on the backend
   std::int64_t waiting_ = 0;

@@ -71,6 +71,10 @@ TEST_CASE("cache-aside: the first read misses, the handler reads the database an
   CHECK(count(r["components"]["db"]["reads"]) == 1);
   CHECK(number(r["workloads"]["reader"]["latency_ms"]["mean"]) == ms((7.0 + 98.0) / 99));
   CHECK(number(r["workloads"]["reader"]["latency_ms"]["max"]) == ms(7));
+  // The web's workers waited 98 + 2 ms on the cache and 5 ms on the
+  // database: the cache keeps its hands off the calls' own bookkeeping.
+  const auto& waiting = r["components"]["web"]["waiting_on"];
+  CHECK(number(waiting["cache"]) / number(waiting["db"]) == doctest::Approx(100.0 / 5));
 }
 
 TEST_CASE("read-through with a TTL: an entry expires 100 ms after its fill, checked on the next lookup") {
