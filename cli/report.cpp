@@ -317,11 +317,9 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else
       label += shown_name(f["from"].get<std::string>()) + (f["both_ways"].get<bool>() ? " ↔ " : " → ") +
                shown_name(f["to"].get<std::string>());
-    // An action at an instant (a shard added) ends as it begins: nothing of
-    // it is in force, and the clients' recovery counts from then.
+    // An action at an instant (a flush, a reshard) ends as it begins.
     const bool instant = !f["end_s"].is_null() && f["end_s"] == f["start_s"];
-    const bool began = instant ? f["start_s"].get<double>() < simulated_s : f["in_force_s"].get<double>() > 0;
-    const bool in_force = began && !instant;
+    const bool began = f["in_force_s"].get<double>() > 0 || (instant && f["start_s"].get<double>() <= simulated_s);
     std::string recovered;
     if (!began) recovered = "did not begin";
     else if (!f["recovery_s"].is_null()) recovered = sig(f["recovery_s"].get<double>()) + " s";
@@ -329,11 +327,11 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else recovered = "not by the end";
     const std::string why = failures(f["failed"]);
     faults.add(label, {sig(f["start_s"].get<double>()) + " s",
-                       instant              ? std::string("-")
-                       : f["end_s"].is_null() ? std::string("run end")
-                                              : sig(f["end_s"].get<double>()) + " s",
-                       in_force ? count(f["offered"]) : "-", in_force ? count(f["failed"]["total"]) : "-",
-                       in_force && !why.empty() ? why : "-", recovered});
+                       f["end_s"].is_null() ? std::string("run end")
+                       : instant            ? std::string("-")
+                                            : sig(f["end_s"].get<double>()) + " s",
+                       began ? count(f["offered"]) : "-", began ? count(f["failed"]["total"]) : "-",
+                       why.empty() ? "-" : why, recovered});
   }
   faults.write(out, faults.label_cells());
   const Json& criteria = r["faults"]["recovery"];
@@ -343,10 +341,10 @@ void write_faults(std::ostringstream& out, const Json& r) {
 }
 
 // What the data components' own figures say, one line each, for those that
-// report them: stale reads, replication lag, writes lost in failovers,
-// requests without a quorum, the shares of a router's shards and the keys
-// each reshard moved; under a database with replicas, a line per server by
-// its role at the end.
+// report them: a cache's hit rate, stale reads, replication lag, writes lost
+// in failovers, requests without a quorum, the shares of a router's shards
+// and the keys each reshard moved; under a database with replicas, a line
+// per server by its role at the end.
 void write_data(std::ostringstream& out, const Json& r) {
   struct Lines {
     std::string name, line;
@@ -355,6 +353,12 @@ void write_data(std::ostringstream& out, const Json& r) {
   std::vector<Lines> lines;
   for (const auto& [name, c] : r["components"].items()) {
     std::vector<std::string> parts;
+    const bool cache = c.contains("hit_rate");
+    if (cache && c["lookups"].get<std::uint64_t>() > 0)
+      parts.push_back("hit rate " + sig(100 * c["hit_rate"].get<double>()) + "% of " + count(c["lookups"]) +
+                      " lookups, evictions " + count(c["evictions"]) + ", expirations " + count(c["expirations"]));
+    if (cache && c.contains("coalesced") && c["coalesced"].get<std::uint64_t>() > 0)
+      parts.push_back("coalesced misses " + count(c["coalesced"]));
     // Stale reads are possible with copies that can lag: replicas that
     // replicated something, or a quorum store's nodes.
     const bool copies = c.contains("no_quorum") ||
@@ -363,7 +367,9 @@ void write_data(std::ostringstream& out, const Json& r) {
       std::string part = "stale reads " + count(c["stale_reads"]);
       if (c.contains("stale_read_fraction") && !c["stale_read_fraction"].is_null())
         part += " (" + sig(100 * c["stale_read_fraction"].get<double>()) + "% of " +
-                (c.contains("replication_lag_ms") ? "replica reads)" : "reads)");
+                (cache                              ? "hits)"
+                 : c.contains("replication_lag_ms") ? "replica reads)"
+                                                    : "reads)");
       parts.push_back(part);
     }
     if (c.contains("replication_lag_ms") && c["replication_lag_ms"]["count"].get<std::uint64_t>() > 0) {
@@ -374,6 +380,8 @@ void write_data(std::ostringstream& out, const Json& r) {
     if (c.contains("failovers") && !c["failovers"].empty())
       parts.push_back(std::to_string(c["failovers"].size()) + " failover" + (c["failovers"].size() > 1 ? "s" : "") +
                       ", writes lost " + count(c["lost_writes"]));
+    if (cache && c.contains("lost_writes") && c["lost_writes"].get<std::uint64_t>() > 0)
+      parts.push_back("write-back writes lost " + count(c["lost_writes"]));
     if (c.contains("no_quorum") && c["no_quorum"].get<std::uint64_t>() > 0)
       parts.push_back("no quorum " + count(c["no_quorum"]));
     if (c.contains("shards")) {
@@ -603,9 +611,9 @@ std::string format_report(const Json& r) {
           << (c.contains("servers") ? server_role(c["servers"], hottest) : "replica " + std::to_string(hottest))
           << " at utilization " << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (pool "
           << utilization << ")";
-    }
-    else
+    } else {
       out << " at utilization " << utilization;
+    }
     out << ", " << percent(b["compute_share"].get<double>()) << " of it computing" << waits(r["components"][name])
         << ", mean queue " << sig(b["queue_length_mean"].get<double>()) << "\n";
   }

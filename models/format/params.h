@@ -38,6 +38,26 @@ class Delay {
   sim::Time fixed_{};
 };
 
+// `{"type": "lognormal", "mean_bytes": 4096, "cv": 1}` and the other forms of
+// a time distribution, with sizes in bytes (fields NAME_bytes).
+spec::NodeRef size_distribution_spec();
+
+// The sizes of keys' values: each key draws its size once, from a stream of
+// its own (the key mixed with a salt), so a key has the same size wherever
+// and whenever it is asked for, with no table of sizes kept. Sizes are whole
+// bytes from 1 to kMaxBytes.
+class SizeDistribution {
+ public:
+  SizeDistribution() : SizeDistribution(spec::Json{{"type", "constant"}, {"value_bytes", 1}}) {}
+  explicit SizeDistribution(const spec::Json& value);
+  std::uint32_t size_of(std::uint64_t key, std::uint64_t salt) const;
+  double mean() const { return distribution_->mean(); }
+
+ private:
+  static std::uint32_t clamp(double bytes);
+  std::shared_ptr<const sim::Distribution> distribution_;
+};
+
 // `{"count": 1000000, "popularity": {"type": "zipf", "exponent": 1.0}}`.
 spec::NodeRef population_spec(const char* what, std::int64_t default_count);
 // `count` members, uniform: what a population left out stands for.
@@ -69,6 +89,10 @@ struct Reader<models::Delay> {
   static models::Delay read(const Json& v, const Node&) { return models::Delay(models::make_time_distribution(v)); }
 };
 template <>
+struct Reader<models::SizeDistribution> {
+  static models::SizeDistribution read(const Json& v, const Node&) { return models::SizeDistribution(v); }
+};
+template <>
 struct Reader<models::Population> {
   static models::Population read(const Json& v, const Node&) { return models::Population(v); }
 };
@@ -79,6 +103,7 @@ namespace archsim::models {
 // Largest values accepted anywhere, so that no input runs the simulator out of
 // memory or time silently.
 inline constexpr double kMaxMilliseconds = 86'400'000.0;  // a day
+inline constexpr double kMaxBytes = 1073741824.0;  // a value of 1 GiB
 inline constexpr double kMaxRateQps = 1e9;
 inline constexpr double kMaxPopulation = 1e12;
 

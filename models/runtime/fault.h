@@ -6,6 +6,7 @@
 // reaches it is refused until it recovers. Recover: it comes back, empty.
 // SlowDown: every compute step takes `factor` times its drawn time plus
 // `added`; a SlowDown of factor 1 and nothing added is normal speed again.
+// Flush: a cache empties its store at once.
 // AddShard, RemoveShard: a router puts `shards` more of its listed shards in
 // use, or `shards` fewer, at one instant.
 // What each action means for a type, and which actions it supports, is the
@@ -19,7 +20,7 @@
 namespace archsim::models {
 
 struct FaultAction {
-  enum class Kind : std::uint8_t { Crash, Recover, SlowDown, AddShard, RemoveShard };
+  enum class Kind : std::uint8_t { Crash, Recover, SlowDown, Flush, AddShard, RemoveShard };
   Kind kind = Kind::Crash;
   std::int32_t replica = -1;  // the replica it aims at; -1: the whole component
   double factor = 1;          // SlowDown: > 0

@@ -121,6 +121,23 @@ FaultKind slow_down_fault() {
   return k;
 }
 
+FaultKind flush_fault() {
+  FaultKind k;
+  k.name = "flush";
+  k.summary = "A cache empties its store at an instant (a restart with its data written back, a FLUSHALL): every "
+              "key misses next";
+  k.aim = FaultKind::Aim::Component;
+  k.instant = true;
+  k.declare = [](Spec&) {};
+  k.causes = no_causes;
+  k.prepare = [](const Json&, const spec::Node&) {
+    FaultEffect e;
+    e.begin = [](const FaultReach& reach) { hand_over(reach, FaultAction{FaultAction::Kind::Flush, -1, 1, {}}); };
+    return e;
+  };
+  return k;
+}
+
 FaultKind add_shard_fault() {
   return reshard_fault("add_shard",
                        "A router puts more of its listed shards in use, the next ones of its list; the keys whose "

@@ -79,7 +79,9 @@ struct Request {
   std::uint16_t step = 0;         // next step of the handler running it
   std::uint16_t pending = 0;      // calls still outstanding
   Failure failure{};
-  std::uint64_t scratch = 0;      // for the node holding it (a load balancer's backend, a closed-loop user)
+  // For the node that sent it, kept while others hold it (a load balancer's
+  // backend, a service's wait, a closed-loop user); nobody else touches it.
+  std::uint64_t scratch = 0;
   sim::EventHandle timer{};       // the caller's timeout on this call
   bool abandoned = false;         // the caller stopped waiting; the reply is dropped
   bool lost = false;              // lost on a link: its caller's timeout releases it

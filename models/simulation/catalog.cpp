@@ -1,6 +1,7 @@
 #include "models/simulation/catalog.h"
 
 #include "models/types/compute/service.h"
+#include "models/types/data/cache.h"
 #include "models/types/data/database.h"
 #include "models/types/data/kv_store.h"
 #include "models/types/data/shard_router.h"
@@ -11,6 +12,7 @@ namespace archsim::models {
 const std::vector<ComponentType>& component_types() {
   // In the order `archsim describe` and the reference list them.
   static const std::vector<ComponentType> types = {
+      cache_type(),
       database_type(),
       kv_store_type(),
       load_balancer_type(),
@@ -38,6 +40,7 @@ const std::vector<FaultKind>& fault_kinds() {
   static const std::vector<FaultKind> kinds = {
       crash_fault(),
       slow_down_fault(),
+      flush_fault(),
       add_shard_fault(),
       remove_shard_fault(),
       cut_link_fault(),

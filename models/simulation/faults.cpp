@@ -417,7 +417,6 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
     e.effect = e.kind->prepare(item, declaration);
     e.at = sim::Time::from_s(c.at_s);
     if (c.until_s) e.until = sim::Time::from_s(*c.until_s);
-    if (e.kind->instant) e.until = e.at;  // it ends as it begins
     // What it reaches, by the names validation resolved.
     e.shown = Json::object();
     e.shown["action"] = e.kind->name;
@@ -465,8 +464,7 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
   // Ends first: at one instant, an action that ends leaves its target before
   // one that begins takes it (Simulation::at keeps the order of adding).
   for (std::size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].until && !entries_[i].kind->instant)
-      simulation.at(*entries_[i].until, [this, i](Simulation&) { end(entries_[i]); });
+    if (entries_[i].until) simulation.at(*entries_[i].until, [this, i](Simulation&) { end(entries_[i]); });
   for (std::size_t i = 0; i < entries_.size(); ++i)
     simulation.at(entries_[i].at, [this, i](Simulation&) { begin(entries_[i]); });
 }
@@ -475,17 +473,21 @@ void FaultTimeline::begin(Entry& e) {
   e.at_start = recorder_.totals();
   e.started = true;
   e.effect.begin(e.reach);
-  // In force for no time: the recovery is watched from this instant on.
-  if (e.kind->instant) finish(e);
+  if (e.kind->instant) {
+    // What an instant does plays out after it (a flushed cache refills):
+    // it is watched for the recovery from its instant, and its figures run
+    // from there to the recovery.
+    e.until = e.at;
+    e.ended = true;
+    e.watching = true;
+    e.stretch_start = e.at;
+    e.at_stretch_start = e.at_start;
+  }
 }
 
 void FaultTimeline::end(Entry& e) {
   assert(e.started);
   e.effect.end(e.reach);
-  finish(e);
-}
-
-void FaultTimeline::finish(Entry& e) {
   e.ended = true;
   e.at_end = recorder_.totals();
   e.watching = true;
@@ -505,7 +507,10 @@ void FaultTimeline::interval_closed(sim::Time now) {
     if (!good) {
       e.good_since.reset();
     } else {
-      if (!e.good_since) e.good_since = e.stretch_start;
+      if (!e.good_since) {
+        e.good_since = e.stretch_start;
+        e.at_good_since = e.at_stretch_start;
+      }
       if (now - *e.good_since >= stable_) {
         e.recovered_at = e.good_since;
         e.watching = false;
@@ -526,7 +531,8 @@ Json FaultTimeline::results(sim::Time now, const FailureCauses& causes) const {
     j["end_s"] = e.until ? Json(e.until->to_s()) : Json(nullptr);
     const sim::Time stop = e.ended ? *e.until : now;
     j["in_force_s"] = e.started ? (stop - e.at).to_s() : 0.0;
-    const Tally t = e.started ? (e.ended ? e.at_end : recorder_.totals()).minus(e.at_start) : Tally{};
+    const Tally until = e.kind->instant ? (e.recovered_at ? e.at_good_since : recorder_.totals()) : e.at_end;
+    const Tally t = e.started ? (e.ended ? until : recorder_.totals()).minus(e.at_start) : Tally{};
     j["offered"] = t.offered;
     j["completed"] = t.succeeded;
     Json failed = Json::object();

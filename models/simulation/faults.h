@@ -66,8 +66,6 @@ void check_faults(const spec::Json& config, const std::vector<FaultCheckNode>& n
 // the first row) and schedules each action's start and end with
 // Simulation::at; at one instant, ends come before starts (a replica that
 // recovers at 60 s and crashes again at 60 s is down after that instant).
-// An action at an instant (a shard added) ends as it begins: in force for no
-// time, its recovery watched from then.
 class FaultTimeline {
  public:
   FaultTimeline(const spec::Json& faults, Simulation& simulation, FailureCauses& causes, const Recorder& recorder);
@@ -96,11 +94,11 @@ class FaultTimeline {
     sim::Time stretch_start{};
     Tally at_stretch_start;
     std::optional<sim::Time> good_since;
+    Tally at_good_since;  // the totals when good_since began
     std::optional<sim::Time> recovered_at;
   };
   void begin(Entry& entry);
   void end(Entry& entry);
-  void finish(Entry& entry);  // what an end measures, for one that lasted and one at an instant
 
   const Recorder& recorder_;
   double failed_ratio_max_ = 0;

@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: database, kv_store, load_balancer, service, shard_router; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: cache, database, kv_store, load_balancer, service, shard_router; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -620,8 +620,8 @@ Json with_faults(const Json& timeline) {
 
 TEST_CASE("a fault action that is no kind of action is refused with every kind and the closest one") {
   const auto r = refuse(with_faults(Json::parse(R"([{ "at_s": 1, "action": "crsh", "target": "web" }])")));
-  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, add_shard, "
-                                 "remove_shard, cut_link, slow_link, lossy_link; did you mean \"crash\"?"));
+  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, flush, "
+                                 "add_shard, remove_shard, cut_link, slow_link, lossy_link; did you mean \"crash\"?"));
 }
 
 TEST_CASE("a fault's target must be a component whose type takes the action, and the replica named must exist") {
@@ -636,7 +636,7 @@ TEST_CASE("a fault's target must be a component whose type takes the action, and
   CHECK(r.outcome.err ==
         f + "[0].target: no component named \"wbe\"; did you mean \"web\"?\n" +
         f + "[1].target: \"web\" has 4 replicas (web[0] to web[3]); there is no web[4]\n" +
-        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: database, kv_store, service)\n" +
+        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: cache, database, kv_store, service)\n" +
         f + "[3].target: \"users\" is a workload; slow_down aims at a component\n" +
         f + "[4].target: no component named \"wbe\"; did you mean \"web\"?\n"
             "5 problems; nothing was run\n");
@@ -845,4 +845,45 @@ TEST_CASE("add_shard and remove_shard aim at a router by hash or ring as a whole
         f + "[0].target: \"ranged\" routes by range: its split points fix its shards; add_shard needs strategy "
             "hash_mod or consistent_hash\n"
             "6 problems; nothing was run\n");
+}
+
+TEST_CASE("a cache refuses modes it cannot take: read-through or write modes without a backend, and settings that "
+          "change nothing") {
+  Json s = small_scenario();
+  s["components"][1] = Json::parse(R"({ "type": "cache", "name": "db-primary", "read_mode": "read_through",
+    "write_mode": "write_back", "coalesce": true, "sliding_expiry": true, "eviction": "lfu",
+    "hit_time": { "type": "constant", "value_ms": 1 } })");
+  const auto r = refuse(s);
+  const std::string f = r.file + ": components[1]";
+  CHECK(r.outcome.err ==
+        f + ".read_mode: read_through needs a backend to read on a miss; add backend, or use cache_aside\n" +
+        f + ".write_mode: needs a backend to write to; add backend, or remove write_mode (the callers then set and "
+            "delete entries)\n" +
+        f + ".sliding_expiry: changes nothing without a ttl_s\n" +
+        f + ".eviction: never happens: the cache has no capacity_keys or capacity_bytes\n" +
+        "4 problems; nothing was run\n");
+}
+
+TEST_CASE("a cache's stale-while-revalidate and coalescing need a read-through cache") {
+  Json s = small_scenario();
+  s["components"].push_back(Json::parse(R"({ "type": "database", "name": "store",
+    "read_time": { "type": "constant", "value_ms": 1 }, "write_time": { "type": "constant", "value_ms": 2 } })"));
+  s["components"][1] = Json::parse(R"({ "type": "cache", "name": "db-primary", "backend": "store", "coalesce": true,
+    "stale_while_revalidate_s": 1, "write_back_delay_s": 2, "hit_time": { "type": "constant", "value_ms": 1 } })");
+  const auto r = refuse(s);
+  const std::string f = r.file + ": components[1]";
+  CHECK(r.outcome.err ==
+        f + ".write_back_delay_s: is used by write_mode write_back only\n" +
+        f + ".coalesce: only a read_through cache makes backend calls to coalesce; set read_mode to read_through (a "
+            "cache_aside caller's misses are its own)\n" +
+        f + ".stale_while_revalidate_s: needs read_mode read_through (to refresh) and a ttl_s (to expire)\n" +
+        "3 problems; nothing was run\n");
+}
+
+TEST_CASE("a flush is for caches only") {
+  Json s = small_scenario();
+  s["faults"] = {{"timeline", Json::parse(R"([{ "at_s": 1, "action": "flush", "target": "web" }])")}};
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "faults.timeline[0].target: \"web\" is a service, which does not take the action "
+                                 "flush (the types that do: cache)"));
 }

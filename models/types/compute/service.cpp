@@ -336,9 +336,10 @@ bool Service::on_fault(const FaultAction& action) {
     case FaultAction::Kind::SlowDown:
       slow_.set(action, replicas);  // none slowed any more: back to the constant-time lanes
       return true;
+    case FaultAction::Kind::Flush:
     case FaultAction::Kind::AddShard:
     case FaultAction::Kind::RemoveShard:
-      break;  // a router's
+      break;  // a cache's, a router's
   }
   return false;
 }

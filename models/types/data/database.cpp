@@ -312,7 +312,11 @@ void Database::done(Request& request) {
     }
   } else {
     ++writes_;
-    request.version = ++context_.committed.at(request.key);
+    // The key's next version, or the one a write-back cache gave the write
+    // it held (a version no write has committed yet).
+    std::uint64_t& latest = context_.committed.at(request.key);
+    latest = std::max(latest + 1, request.version);
+    request.version = latest;
     if (read_your_writes_.ns > 0) last_write_.at(request.user_id) = static_cast<std::uint64_t>(now().ns) + 1;
     ship(request.key, request.version);
   }

@@ -5,7 +5,9 @@
 // queue each: server 0 is the primary, servers 1..N the read replicas.
 // Writes (and deletes) go to the primary; each takes a worker for a drawn
 // write time and then commits: the key's version goes up by one in the
-// system of record (Context::committed), and the reply carries it. Every
+// system of record (Context::committed), or to the version the write
+// carries if that is higher (a write-back cache numbers the writes it
+// holds), and the reply carries it. Every
 // committed write is then shipped to each replica, arriving after a drawn
 // replication delay, and queues in that replica's relay log; the replica
 // applies it with one of its workers for a drawn apply time, taking the

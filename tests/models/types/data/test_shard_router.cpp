@@ -147,12 +147,19 @@ TEST_CASE("add_shard and remove_shard on the timeline change the shard of a key 
       CHECK(number(column[k]) == doctest::Approx(rate).epsilon(1e-9));
     }
   }
-  // An action at an instant is in force for no time; nothing fails after
-  // it, but the run ends before the 5 s that would count as recovered.
-  for (const auto& action : r["faults"]["timeline"]) {
+  // An action at an instant is in force for no time. Nothing fails after
+  // it, but the run ends before the 5 s that would count as recovered, so
+  // its counts run from its instant to the end: the 50 requests sent from
+  // 500 ms, the 20 from 800 ms.
+  const auto& actions = r["faults"]["timeline"];
+  for (const auto& action : actions) {
     CHECK(action["end_s"] == action["start_s"]);
     CHECK(number(action["in_force_s"]) == 0.0);
-    CHECK(count(action["offered"]) == 0);
+    CHECK(count(action["failed"]["total"]) == 0);
     CHECK(action["recovery_s"].is_null());
   }
+  CHECK(count(actions[0]["offered"]) == 50);
+  CHECK(count(actions[0]["completed"]) == 50);
+  CHECK(count(actions[1]["offered"]) == 20);
+  CHECK(count(actions[1]["completed"]) == 20);
 }
