@@ -71,26 +71,48 @@ double at_edges(const Json& r, const std::string& name, double window_max) {
   return std::min(window_max, start + end);
 }
 
+// The law's tolerance for one component of a run: the edge effect and the
+// rounding band.
+struct Band {
+  double L, XW, tolerance, edge, T;
+};
+Band band(const Json& r, const std::string& name, const Json& c) {
+  const double T = r["measured_s"].get<double>();
+  const double L = c["concurrency"]["mean"].get<double>();
+  const double XW = c["throughput_qps"].get<double>() * c["latency_ms"]["mean"].get<double>() / 1000;
+  const double max_latency = c["latency_ms"]["max"].get<double>() / 1000;
+  const double edge = at_edges(r, name, c["concurrency"]["max"].get<double>()) * max_latency / T;
+  return {L, XW, edge + kRoundingBand * std::max(L, XW), edge, T};
+}
+
+// The tolerance must leave the law something to check: at most a fifth of L.
+bool has_teeth(const Band& b) { return b.L <= 0.01 || b.tolerance < 0.2 * b.L; }
+
 }  // namespace
 
 TEST_CASE("Little's law holds on every component of every scenario, within the window's edge effects") {
   for (const auto& file : scenario_files()) {
-    const Json& r = short_run(file);
-    const double T = r["measured_s"].get<double>();
-    REQUIRE(T > 0);
-    for (const auto& [name, c] : r["components"].items()) {
-      CAPTURE(file.filename().string());
+    CAPTURE(file.filename().string());
+    const Json* r = &short_run(file);
+    REQUIRE((*r)["measured_s"].get<double>() > 0);
+    // A scenario whose latencies are bimodal (hits of 0.1 ms, misses of
+    // 200 ms) has an edge effect too wide for its short window: it is
+    // checked over its whole duration instead.
+    Json full;
+    bool teeth = true;
+    for (const auto& [name, c] : (*r)["components"].items()) teeth = teeth && has_teeth(band(*r, name, c));
+    if (!teeth) {
+      const auto scenario = load(file);
+      full = run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
+      r = &full;
+    }
+    for (const auto& [name, c] : (*r)["components"].items()) {
       CAPTURE(name);
-      const double L = c["concurrency"]["mean"].get<double>();
-      const double X = c["throughput_qps"].get<double>();
-      const double W = c["latency_ms"]["mean"].get<double>() / 1000;
-      const double max_latency = c["latency_ms"]["max"].get<double>() / 1000;
-      const double edge = at_edges(r, name, c["concurrency"]["max"].get<double>()) * max_latency / T;
-      const double tolerance = edge + kRoundingBand * std::max(L, X * W);
-      INFO("L = " << L << ", X W = " << X * W << ", tolerance " << tolerance << " (edge " << edge << ", T " << T << " s)");
-      CHECK(std::fabs(L - X * W) <= tolerance);
-      // The tolerance must leave the law something to check: at most a fifth of L.
-      if (L > 0.01) CHECK(tolerance < 0.2 * L);
+      const Band b = band(*r, name, c);
+      INFO("L = " << b.L << ", X W = " << b.XW << ", tolerance " << b.tolerance << " (edge " << b.edge << ", T " << b.T
+                  << " s)");
+      CHECK(std::fabs(b.L - b.XW) <= b.tolerance);
+      CHECK(has_teeth(b));
     }
   }
 }
