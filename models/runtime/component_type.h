@@ -38,6 +38,8 @@ class ScenarioView {
   // The component called `name` and its type, or null.
   virtual const spec::Json* component(const std::string& name) const = 0;
   virtual const struct ComponentType* type_of(const std::string& name) const = 0;
+  // Keys run from 0 to key_space() - 1: the largest key count of the workloads.
+  virtual std::uint64_t key_space() const = 0;
 };
 
 // An action of the fault timeline a type takes, and the failure causes it

@@ -130,6 +130,13 @@ class View final : public ScenarioView {
     const NodeInfo* info = find(name);
     return info ? info->type : nullptr;
   }
+  std::uint64_t key_space() const override {
+    std::uint64_t keys = 0;
+    for (const auto& w : config_["workloads"])
+      keys = std::max(keys, w.contains("keys") ? w["keys"].value("count", std::uint64_t{kDefaultKeys})
+                                               : std::uint64_t{kDefaultKeys});
+    return keys;
+  }
 
  private:
   // Only valid components are shown to a type's checks.

@@ -887,3 +887,14 @@ TEST_CASE("a flush is for caches only") {
   CHECK(r.outcome.err == only(r, "faults.timeline[0].target: \"web\" is a service, which does not take the action "
                                  "flush (the types that do: cache)"));
 }
+
+TEST_CASE("a range shard past the workloads' last key would hold nothing and is refused") {
+  Json s = small_scenario();
+  s["workloads"][0]["keys"] = Json::parse(R"({ "count": 1000 })");
+  s["components"].push_back(Json::parse(R"({ "type": "shard_router", "name": "router", "shards": ["web", "db-primary"],
+    "strategy": "range", "split_points": [1000] })"));
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[2].split_points[0]: is past the last key (999: the workloads' keys run from "
+                                 "0 to 999), so shard db-primary would hold no key; lower the split points, or add keys "
+                                 "to the workloads"));
+}

@@ -143,6 +143,21 @@ ComponentType shard_router_type() {
   };
   t.fault_actions = {{"add_shard", {}}, {"remove_shard", {}}};
   t.check_fault_actions = check_reshards;
+  t.check = [](const Json& config, const std::vector<std::string>&, const ScenarioView& scenario,
+                const spec::Path& path, spec::Errors& errors) {
+    // Range shards past the last key would hold nothing.
+    if (config.value("strategy", "consistent_hash") != "range" || !config.contains("split_points")) return;
+    const std::uint64_t keys = scenario.key_space();
+    const auto& points = config["split_points"];
+    for (std::size_t i = 0; i < points.size(); ++i)
+      if (points[i].get<std::uint64_t>() >= keys) {
+        errors.add((path / "split_points")[i],
+                   "is past the last key (" + std::to_string(keys - 1) + ": the workloads' keys run from 0 to " +
+                       std::to_string(keys - 1) + "), so shard " + config["shards"][i + 1].get<std::string>() +
+                       " would hold no key; lower the split points, or add keys to the workloads");
+        return;
+      }
+  };
   t.make = factory<ShardRouter, ShardRouterConfig>(shard_router_spec);
   return t;
 }
