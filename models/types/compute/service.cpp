@@ -336,12 +336,9 @@ bool Service::on_fault(const FaultAction& action) {
     case FaultAction::Kind::SlowDown:
       slow_.set(action, replicas);  // none slowed any more: back to the constant-time lanes
       return true;
-    case FaultAction::Kind::Flush:
-    case FaultAction::Kind::AddShard:
-    case FaultAction::Kind::RemoveShard:
-      break;  // a cache's, a router's
+    default:
+      return false;  // the actions of other types (a cache's flush, a router's reshards)
   }
-  return false;
 }
 
 sim::Time Service::slowed(const Step& step, const Request& request) {
