@@ -12,12 +12,14 @@
 // Each model is a scenario file (scenarios/mmc.json, scenarios/
 // load-balanced-web-tier.json, bench/cache-aside.json) run long enough for
 // about N requests to complete; wall time covers the run only, not reading
-// the scenario. --scenarios DIR reads every model's file from DIR instead.
+// the scenario; CPU time (the process's) is printed beside it, for a machine
+// shared with other work. --scenarios DIR reads every model's file from DIR instead.
 // One JSON line per model goes to standard output; a model with a cache adds
 // the cache's hit rate (from a cold start: no warm-up). Peak memory is the process's
 // maximum resident set, so measure one size per process to compare sizes
 // (bench/compare-with-simpy does).
 #include <sys/resource.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -41,6 +43,14 @@ struct Model {
   std::string directory;  // where the file is
   std::string cache;      // the component whose hit rate is printed; empty: none
 };
+
+// The process's CPU time in seconds: unlike wall time, it leaves out the time
+// the process waits for a core on a shared machine.
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
 
 // The process's peak resident memory (VmHWM). getrusage's ru_maxrss would do,
 // but it survives exec: a child of a large parent reports the parent's peak.
@@ -92,18 +102,21 @@ int run(const Model& model, const std::string& scenarios, double requests, doubl
     void row(const std::vector<double>&) override {}
   } drop;
   simulation.stream_series_to(&drop);
+  const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   simulation.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = cpu_seconds() - cpu_start;
   const auto results = simulation.results();
   const auto completed = results["summary"]["completed"].get<std::uint64_t>();
   const auto events = simulation.events();
   std::printf(
       "{\"engine\": \"archsim\", \"model\": \"%s\", \"completed\": %llu, \"events\": %llu, \"simulated_s\": %.3f, "
-      "\"wall_s\": %.6f, \"events_per_s\": %.0f, \"requests_per_s\": %.0f, \"mean_response_ms\": %.6f, "
+      "\"wall_s\": %.6f, \"cpu_s\": %.6f, \"events_per_s\": %.0f, \"requests_per_s\": %.0f, "
+      "\"requests_per_cpu_s\": %.0f, \"mean_response_ms\": %.6f, "
       "\"report_interval_s\": %.3f, \"peak_rss_mib\": %.1f%s}\n",
       model.name.c_str(), static_cast<unsigned long long>(completed), static_cast<unsigned long long>(events), duration,
-      wall, static_cast<double>(events) / wall, static_cast<double>(completed) / wall,
+      wall, cpu, static_cast<double>(events) / wall, static_cast<double>(completed) / wall, static_cast<double>(completed) / cpu,
       results["summary"]["latency_ms"]["mean"].get<double>(), interval, static_cast<double>(peak_rss_kib()) / 1024.0,
       cache_figures(results, model.cache).c_str());
   return 0;
