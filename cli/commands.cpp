@@ -541,6 +541,16 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   Json results = simulation.results();
   results["run"]["arguments"] = shaping_arguments(parsed, path);
   results["run"]["overrides"] = overrides;
+  // The scenario's estimate goes beside what the run saw, ahead of the time
+  // series, which stays the last member (JsonRowsFile writes its rows there).
+  if (Json estimate = run_estimate(scenario->config); !estimate.is_null()) {
+    Json ordered = Json::object();
+    for (auto& [key, value] : results.items()) {
+      if (key == "timeseries") ordered["estimate"] = estimate;
+      ordered[key] = std::move(value);
+    }
+    results = std::move(ordered);
+  }
 
   if (!json_path.empty()) {
     if (json_path == "-") {

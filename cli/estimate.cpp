@@ -363,4 +363,14 @@ std::optional<Json> starting_scenario(const analysis::Estimate& e, const models:
   return tidy_numbers(scenario);
 }
 
+Json run_estimate(const Json& config) {
+  if (!config.contains("estimate")) return nullptr;
+  const models::EstimateSection section = models::read_estimate_section(config["estimate"]);
+  const analysis::Estimate estimate = analysis::estimate(section.input);
+  Json out = Json::object();
+  out["figures"] = estimate_figures(estimate);
+  out["server_pool"] = section.server_pool ? Json(*section.server_pool) : Json(nullptr);
+  return out;
+}
+
 }  // namespace archsim::cli

@@ -36,4 +36,9 @@ spec::Json estimate_document(const analysis::Estimate& estimate, const spec::Jso
 std::optional<spec::Json> starting_scenario(const analysis::Estimate& estimate, const models::EstimateSection& section,
                                             const spec::Json& section_json, std::string& problem);
 
+// What a run's results hold of the estimate of a validated scenario, put
+// beside the simulated figures by the report; null without an `estimate`
+// section.
+spec::Json run_estimate(const spec::Json& config);
+
 }  // namespace archsim::cli

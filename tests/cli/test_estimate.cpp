@@ -1,7 +1,7 @@
 // archsim estimate: its input from flags, from a file holding the estimate
 // section and from a scenario; its table, JSON and steps; the starting
-// scenario of --scenario, which validates and runs; and the messages for
-// bad input.
+// scenario of --scenario, which validates and runs; a run's report with the
+// estimate beside the simulation; and the messages for bad input.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -131,7 +131,7 @@ TEST_CASE("estimate reads a file holding only the section, or a scenario's secti
   CHECK(Json::parse(over.out)["inputs"]["requests_per_user_per_day"] == 10);
 }
 
-TEST_CASE("estimate --scenario writes a starting scenario that validates and runs") {
+TEST_CASE("estimate --scenario writes a starting scenario that validates and runs, its report beside the estimate") {
   TempDir dir("estimate-scenario");
   const auto section = dir.write("read-heavy.json", kReadHeavySection);
   const auto out = dir.file("start.json");
@@ -165,7 +165,21 @@ TEST_CASE("estimate --scenario writes a starting scenario that validates and run
   CHECK(s["components"][1]["handlers"]["read"][0]["compute"]["mean_ms"].get<double>() ==
         doctest::Approx(154.42).epsilon(1e-12));
 
-  CHECK(run({"run", out, "--duration", "20s", "--quiet"}).code == 0);
+  const Outcome r = run({"run", out, "--duration", "20s"});
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "\nEstimate vs simulation (the scenario's estimate section)\n"
+                        "  peak rate: estimated 115.7 qps; offered "));
+  CHECK(contains(r.out, "\n  servers: estimated 4, 0.58 busy at the peak; app has 4 replicas, utilization 0."));
+  CHECK(contains(r.out, "\n  why they differ:\n  - offered is within ±"));
+  CHECK(contains(r.out, "\n  - queueing and tails: the estimate is of means"));
+  // The results carry the estimate ahead of the time series, which stays last.
+  const Json results = Json::parse(run({"run", out, "--duration", "20s", "--json", "-"}).out);
+  REQUIRE(results.contains("estimate"));
+  CHECK(results["estimate"]["server_pool"] == "app");
+  CHECK(results["estimate"]["figures"]["servers_needed"]["value"] == 4);
+  std::string last;
+  for (const auto& [key, _] : results.items()) last = key;
+  CHECK(last == "timeseries");
 }
 
 TEST_CASE("estimate --scenario of writes only has no cache; without a server capacity it is refused") {
@@ -267,6 +281,22 @@ TEST_CASE("estimate's usage mistakes exit 2 and say what to do") {
   CHECK(help.code == 0);
   CHECK(contains(help.out, "--daily-active-users N"));
   CHECK(contains(help.out, "--server-utilization-max N"));
+}
+
+TEST_CASE("a run's report says when the scenario's traffic is not the estimate's and when no pool is named") {
+  TempDir dir("estimate-report");
+  Json scenario = small_scenario();  // 200 requests/s
+  scenario["estimate"] = Json::parse(kReadHeavySection);  // a peak of 115.7 requests/s
+  const auto file = dir.write("scenario.json", scenario.dump());
+  const Outcome r = run({"run", file});
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "\n  peak rate: estimated 115.7 qps; offered "));
+  CHECK(contains(r.out, "\n  servers: estimated 4, 0.58 busy at the peak; not compared: name the pool they stand "
+                        "for in estimate.server_pool\n"));
+  CHECK(contains(r.out, "\n  - offered is beyond the chance variation of Poisson arrivals (±"));
+  // Without an estimate section the report has no such block.
+  const auto plain = dir.write("plain.json", small_scenario().dump());
+  CHECK(!contains(run({"run", plain}).out, "Estimate vs simulation"));
 }
 
 TEST_CASE("estimate --scenario refuses what a scenario cannot hold instead of writing an invalid one") {
