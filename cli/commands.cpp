@@ -8,6 +8,7 @@
 #include <cxxopts.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -22,8 +23,11 @@
 
 #include <signal.h>
 
+#include "cli/estimate.h"
 #include "cli/report.h"
+#include "models/format/json_text.h"
 #include "models/simulation/catalog.h"
+#include "models/simulation/estimate_section.h"
 #include "models/simulation/faults.h"
 #include "models/simulation/scenario.h"
 #include "models/simulation/simulation.h"
@@ -44,8 +48,10 @@ const char* kUsage =
     "  run FILE          run a scenario and report (FILE may be - for standard input)\n"
     "  validate FILE...  check scenarios and list every problem in each\n"
     "  describe [WHAT]   the parameters of a component type, of workload, distribution,\n"
-    "                    faults or scenario; without WHAT, the list of component types\n"
+    "                    faults, estimate or scenario; without WHAT, the list of component types\n"
     "  schema            print the JSON Schema of scenario files\n"
+    "  estimate [FILE]   back-of-the-envelope estimate: request rates, storage, bandwidth,\n"
+    "                    cache and servers, from flags or an estimate section\n"
     "\n"
     "options: --help (also after a command), --version\n";
 
@@ -279,6 +285,50 @@ const Command& schema_command_line() {
   return command;
 }
 
+// The flag of a number of the estimate section: its key with hyphens,
+// `--daily-active-users` for `daily_active_users`.
+std::string estimate_flag(const std::string& key) {
+  std::string flag = key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+// The numbers of the estimate section that are given as flags: every number
+// the section declares (models/simulation/estimate_section.cpp), so a new
+// one gets its flag, its help and its checks from its declaration.
+std::vector<const spec::Field*> estimate_flag_fields() {
+  std::vector<const spec::Field*> fields;
+  for (const auto& field : models::estimate_spec()->fields)
+    if (field.node->kind == spec::Kind::Number) fields.push_back(&field);
+  return fields;
+}
+
+const Command& estimate_command_line() {
+  static const Command command = [] {
+    Command c{"estimate",
+              "Back-of-the-envelope estimate: average and peak requests per second, storage, bandwidth, cache "
+              "memory and servers (docs/estimate.md). FILE is a scenario with an estimate section, or a file "
+              "holding only the section; each flag sets one of its numbers, over FILE's",
+              "[FILE]",
+              {}};
+    for (const spec::Field* field : estimate_flag_fields()) {
+      std::string help = field->node->doc;
+      if (!field->node->unit.empty()) help += " [" + field->node->unit + "]";
+      if (!field->effective_default().is_null()) help += " (default " + field->effective_default().dump() + ")";
+      if (field->required) help += " (required)";
+      c.options.push_back({estimate_flag(field->name), "N", "a number", help});
+    }
+    c.options.push_back({"steps", "", "", "Print the arithmetic of each figure, step by step, instead of the table"});
+    c.options.push_back({"json", "FILE", "a file name, or - for standard output",
+                         "Write the inputs, every figure with its unit and the steps as JSON to FILE (- for "
+                         "standard output)"});
+    c.options.push_back({"scenario", "FILE", "a file name, or - for standard output",
+                         "Write a starting scenario sized by the estimate to FILE (- for standard output)"});
+    return c;
+  }();
+  return command;
+}
+
 std::uint64_t parse_seed(const std::string& text) {
   constexpr std::uint64_t kMaxSeed = (std::uint64_t{1} << 53) - 1;  // the largest JSON readers keep exactly
   std::uint64_t seed = 0;
@@ -491,6 +541,16 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   Json results = simulation.results();
   results["run"]["arguments"] = shaping_arguments(parsed, path);
   results["run"]["overrides"] = overrides;
+  // The scenario's estimate goes beside what the run saw, ahead of the time
+  // series, which stays the last member (JsonRowsFile writes its rows there).
+  if (Json estimate = run_estimate(scenario->config); !estimate.is_null()) {
+    Json ordered = Json::object();
+    for (auto& [key, value] : results.items()) {
+      if (key == "timeseries") ordered["estimate"] = estimate;
+      ordered[key] = std::move(value);
+    }
+    results = std::move(ordered);
+  }
 
   if (!json_path.empty()) {
     if (json_path == "-") {
@@ -567,7 +627,7 @@ int command_validate(const std::vector<std::string>& args, std::istream& input, 
 }
 
 Usage nothing_to_describe(const std::string& what) {
-  std::vector<std::string> names = {"workload", "distribution", "faults", "scenario"};
+  std::vector<std::string> names = {"workload", "distribution", "faults", "estimate", "scenario"};
   for (const auto& type : models::component_types()) names.push_back(type.name);
   return Usage{"nothing called \"" + what + "\" to describe" + spec::did_you_mean_suffix(what, names)};
 }
@@ -581,6 +641,7 @@ std::string reference_section(const std::string& what) {
   if (what == "workload") return spec::markdown_reference(*models::workload_spec(), "Workload", 2);
   if (what == "distribution") return spec::markdown_reference(*models::time_distribution_spec(), "Distribution", 2);
   if (what == "faults") return spec::markdown_reference(*models::faults_spec(), "Faults", 2);
+  if (what == "estimate") return spec::markdown_reference(*models::estimate_spec(), "Estimate", 2);
   if (const auto* type = models::find_component_type(what))
     return spec::markdown_reference(*type->spec, "Component `" + type->name + "`", 2);
   throw nothing_to_describe(what);
@@ -610,13 +671,14 @@ int command_describe(const std::vector<std::string>& args, std::ostream& out) {
   if (parsed.arguments.empty()) {
     out << "Component types (archsim describe TYPE for the parameters):\n";
     for (const auto& type : models::component_types()) out << "  " << type.name << std::string(16 - std::min<std::size_t>(15, type.name.size()), ' ') << type.summary << "\n";
-    out << "\nAlso: archsim describe workload | distribution | faults | scenario\n";
+    out << "\nAlso: archsim describe workload | distribution | faults | estimate | scenario\n";
     return kExitOk;
   }
   const std::string what = parsed.arguments.front();
   if (what == "workload") out << spec::markdown_reference(*models::workload_spec(), "Workload", 1);
   else if (what == "distribution") out << spec::markdown_reference(*models::time_distribution_spec(), "Distribution", 1);
   else if (what == "faults") out << spec::markdown_reference(*models::faults_spec(), "Faults", 1);
+  else if (what == "estimate") out << spec::markdown_reference(*models::estimate_spec(), "Estimate", 1);
   else if (what == "scenario") out << spec::markdown_reference(*models::scenario_spec(), "Scenario", 1);
   else if (const auto* type = models::find_component_type(what))
     out << spec::markdown_reference(*type->spec, "Component `" + type->name + "`: " + type->summary, 1);
@@ -636,12 +698,174 @@ int command_schema(const std::vector<std::string>& args, std::ostream& out) {
   return kExitOk;
 }
 
+// Writes `text` to `path`, or to `out` for "-"; false if the file cannot be written.
+bool write_output(const std::string& path, const std::string& text, std::ostream& out, std::ostream& err) {
+  if (path == "-") {
+    out << text;
+    return true;
+  }
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  if (!file) {
+    err << "archsim: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+// Writes the problems of an estimate's input, as load() writes a scenario's.
+// A problem with a flag's value is told by the flag; without a FILE (`file`
+// empty), the messages name the other keys by their flags too.
+void write_estimate_problems(const spec::Errors& errors, const std::vector<std::pair<std::string, std::string>>& flags,
+                             const std::string& prefix, const std::string& file, std::ostream& err) {
+  for (const auto& e : errors.list()) {
+    std::string message = e.message;
+    std::string path = e.path;
+    bool from_flag = false;
+    for (const auto& [key, _] : flags)
+      if (path == prefix + key) {
+        path = "--" + estimate_flag(key);
+        from_flag = true;
+      }
+    if (file.empty()) {
+      auto replace_all = [&](const std::string& from, const std::string& to) {
+        for (std::size_t at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size()))
+          message.replace(at, from.size(), to);
+      };
+      replace_all("missing required key ", "missing ");
+      for (const spec::Field* field : estimate_flag_fields()) {
+        replace_all("\"" + field->name + "\"", "--" + estimate_flag(field->name));
+        replace_all(field->name, "--" + estimate_flag(field->name));
+      }
+    }
+    spec::Errors one;
+    if (e.has_position()) one.add_at(e.line, e.column, message, e.excerpt);
+    else one.add(path, message);
+    err << one.format(from_flag || file.empty() ? "archsim estimate" : file);
+  }
+  err << (errors.size() == 1 ? "1 problem" : std::to_string(errors.size()) + " problems")
+      << "; nothing was estimated\n";
+}
+
+// The estimate's input is a FILE, flags, or both (the flags over the
+// FILE's values). A FILE is a scenario when it has an estimate section,
+// workloads or components: the whole scenario is then checked, as run would
+// check it; else it holds the estimate section alone. Each flag sets its key
+// as --set would, so its value is checked by the same declaration, and a
+// problem with it is told by the flag's name.
+int command_estimate(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
+  const Command& command = estimate_command_line();
+  const Parsed parsed = parse(command, args);
+  if (parsed.has("help")) {
+    out << help_of(command);
+    return kExitOk;
+  }
+  if (parsed.arguments.size() > 1)
+    throw Usage{"expected at most one FILE, got " + std::to_string(parsed.arguments.size()) + ": " +
+                joined(parsed.arguments)};
+  const bool has_file = !parsed.arguments.empty();
+  std::vector<std::pair<std::string, std::string>> flags;  // (key, value as written)
+  for (const spec::Field* field : estimate_flag_fields())
+    if (parsed.has(estimate_flag(field->name))) flags.emplace_back(field->name, parsed.value(estimate_flag(field->name)));
+  if (!has_file && flags.empty())
+    throw Usage{"nothing to estimate: give a FILE with an estimate section, or its figures as flags, e.g. "
+                "--daily-active-users 1000000 --requests-per-user-per-day 5"};
+  const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  const std::string scenario_path = parsed.has("scenario") ? parsed.value("scenario") : "";
+  if (json_path == "-" && scenario_path == "-")
+    throw Usage{"--json - and --scenario - would both write to standard output; give one of them a file"};
+  if (parsed.has("steps") && (json_path == "-" || scenario_path == "-"))
+    throw Usage{"--steps prints to standard output, where --" + std::string(json_path == "-" ? "json" : "scenario") +
+                " - writes; give that one a file"};
+
+  const std::string file = has_file ? parsed.arguments.front() : "";
+  const std::string shown = !has_file ? "archsim estimate" : file == "-" ? "<stdin>" : file;
+  spec::Errors errors;
+  spec::SourceMap source;
+  Json document = Json::object();
+  if (has_file) {
+    std::string text;
+    if (!read_text(file, input, text, err)) return kExitUsage;
+    auto read = spec::read_json_text(text, errors, &source, {models::kMaxScenarioBytes, models::kMaxNesting});
+    if (read && !read->is_object())
+      errors.add(spec::Path(), "must be an object: a scenario with an estimate section, or the estimate section alone");
+    if (!errors.empty()) {
+      err << errors.format(shown) << (errors.size() == 1 ? "1 problem" : std::to_string(errors.size()) + " problems")
+          << "; nothing was estimated\n";
+      return kExitInvalidScenario;
+    }
+    document = std::move(*read);
+  }
+  const bool scenario_form =
+      document.contains("estimate") || document.contains("workloads") || document.contains("components");
+  const std::string prefix = scenario_form ? "estimate." : "";
+  // A section that is not an object takes no flags: the checks below say what it must be.
+  const bool takes_flags =
+      !scenario_form || !document.contains("estimate") || document["estimate"].is_object();
+  for (const auto& [key, value] : flags) {
+    if (!takes_flags) break;
+    const std::string problem = spec::apply_override(document, prefix + key + "=" + value, &source);
+    assert(problem.empty());  // a key of an object that exists, or of the section made here
+  }
+  if (scenario_form && !document.contains("estimate")) {
+    err << shown << ": has no estimate section; add one (docs/estimate.md), or give its figures as flags\n"
+        << "1 problem; nothing was estimated\n";
+    return kExitInvalidScenario;
+  }
+
+  errors.set_source(&source);
+  Json section;
+  if (scenario_form) {
+    if (auto scenario = models::validate_scenario(document, errors)) section = scenario->config["estimate"];
+  } else {
+    std::vector<spec::ReferenceUse> references;
+    section = spec::normalize(document, *models::estimate_spec(), spec::Path(), errors, references);
+    if (errors.empty() && section.contains("server_pool"))
+      errors.add(spec::Path() / "server_pool",
+                 "names a component of a scenario; a file holding only the estimate section has none");
+  }
+  errors.set_source(nullptr);
+  if (!errors.empty()) {
+    write_estimate_problems(errors, flags, prefix, has_file ? shown : "", err);
+    return kExitInvalidScenario;
+  }
+
+  const models::EstimateSection read = models::read_estimate_section(section);
+  const analysis::Estimate estimate = analysis::estimate(read.input);
+  std::optional<Json> scenario;
+  if (!scenario_path.empty()) {
+    std::string problem;
+    scenario = starting_scenario(estimate, read, section, problem);
+    if (!scenario) {
+      err << "archsim estimate: " << problem << "\n";
+      return kExitInvalidScenario;
+    }
+    // The scenario is made to be valid; one that is not is a bug here.
+    spec::Errors check;
+    const bool valid = models::validate_scenario(*scenario, check).has_value();
+    if (!valid) err << check.format("the starting scenario");
+    assert(valid);
+  }
+  if (!json_path.empty() && !write_output(json_path, estimate_document(estimate, section).dump(2) + "\n", out, err))
+    return kExitUsage;
+  if (scenario) {
+    if (!write_output(scenario_path, scenario->dump(2) + "\n", out, err)) return kExitUsage;
+    if (scenario_path != "-")
+      err << "archsim: wrote " << scenario_path << ", a starting scenario sized by the estimate; run it with "
+          << "archsim run " << scenario_path << "\n";
+  }
+  if (json_path != "-" && scenario_path != "-")
+    out << (parsed.has("steps") ? format_estimate_steps(estimate) : format_estimate(estimate, read.input));
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
                 const Console& console) {
   const std::string command = args.empty() ? "" : args[0];
-  const bool known = command == "run" || command == "validate" || command == "describe" || command == "schema";
+  const bool known = command == "run" || command == "validate" || command == "describe" || command == "schema" ||
+                     command == "estimate";
   try {
     if (command == "--version" || command == "version") {
       out << "archsim " << ARCHSIM_VERSION << "\n";
@@ -655,8 +879,9 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
     if (command == "validate") return command_validate(args, input, out, err);
     if (command == "describe") return command_describe(args, out);
     if (command == "schema") return command_schema(args, out);
+    if (command == "estimate") return command_estimate(args, input, out, err);
     throw Usage{"unknown command \"" + command + "\"" +
-                spec::did_you_mean_suffix(command, {"run", "validate", "describe", "schema"})};
+                spec::did_you_mean_suffix(command, {"run", "validate", "describe", "schema", "estimate"})};
   } catch (const Usage& usage) {
     err << "archsim" << (command.empty() || command.rfind("-", 0) == 0 ? "" : " " + command) << ": " << usage.message
         << "\n(see archsim " << (known ? command + " " : "") << "--help)\n";

@@ -422,6 +422,97 @@ void write_data(std::ostringstream& out, const Json& r) {
   out << "\n";
 }
 
+// The scenario's estimate beside what the run saw: the estimated peak rate
+// against the offered and served rates, the servers needed against the
+// pool's replicas and utilization, and why they differ, said from what the
+// run shows (docs/estimate.md).
+void write_estimate(std::ostringstream& out, const Json& r) {
+  if (!r.contains("estimate")) return;
+  const Json& figures = r["estimate"]["figures"];
+  const Json& s = r["summary"];
+  const double measured_s = r["measured_s"].get<double>();
+  const double peak = figures["peak_qps"]["value"].get<double>();
+  const auto offered = s["offered"].get<std::uint64_t>();
+  const double offered_qps = measured_s > 0 ? static_cast<double>(offered) / measured_s : 0;
+  const double served_qps = s["throughput_qps"].get<double>();
+  auto relative = [&](double v) {
+    const double d = peak > 0 ? v / peak - 1 : 0;
+    return std::string(d >= 0 ? "+" : "") + fixed(100 * d, 1) + "%";
+  };
+  std::vector<std::string> reasons;
+
+  out << "\nEstimate vs simulation (the scenario's estimate section)\n";
+  out << "  peak rate: estimated " << qps(peak) << "; offered " << qps(offered_qps) << " (" << relative(offered_qps)
+      << "), served " << qps(served_qps) << " (" << relative(served_qps) << ")\n";
+  // Random arrivals: a Poisson count of n has a standard deviation of sqrt(n).
+  if (offered > 0) {
+    const double chance = 3 / std::sqrt(static_cast<double>(offered));
+    const double deviation = peak > 0 ? std::fabs(offered_qps / peak - 1) : 0;
+    if (deviation <= chance)
+      reasons.push_back("offered is within ±" + fixed(100 * chance, 1) +
+                        "% of the estimate, the chance variation of Poisson arrivals over " + count(s["offered"]) +
+                        " requests (three standard deviations)");
+    else
+      reasons.push_back("offered is beyond the chance variation of Poisson arrivals (±" + fixed(100 * chance, 1) +
+                        "%): the workloads' arrivals (their rates, schedules or closed loops) are the scenario's "
+                        "own, not the estimated peak");
+  }
+  const auto failed = s["failed"]["total"].get<std::uint64_t>();
+  if (failed > 0)
+    reasons.push_back(count(s["failed"]["total"]) + (failed == 1 ? " request" : " requests") + " failed (" +
+                      failures(s["failed"]) +
+                      "), so served is below offered; archsim's clients do not retry, where a real client's retries "
+                      "would add to the offered load");
+  else
+    reasons.push_back("no request failed: served differs from offered only by the requests in flight at the edges "
+                      "of the measured window");
+
+  if (figures.contains("servers_needed")) {
+    const double servers = figures["servers_needed"]["value"].get<double>();
+    const double planned = figures["server_utilization_at_peak"]["value"].get<double>();
+    out << "  servers: estimated " << fixed(servers, 0) << ", " << fixed(planned, 2) << " busy at the peak";
+    const Json& pool = r["estimate"]["server_pool"];
+    const Json* c = nullptr;
+    if (pool.is_string() && r["components"].contains(pool.get<std::string>())) c = &r["components"][pool.get<std::string>()];
+    if (pool.is_null()) {
+      out << "; not compared: name the pool they stand for in estimate.server_pool\n";
+    } else if (c == nullptr || (*c)["utilization"].is_null()) {
+      out << "; not compared: " << shown_name(pool.get<std::string>()) << " has no workers to be busy\n";
+    } else {
+      const std::string name = shown_name(pool.get<std::string>());
+      const double utilization = (*c)["utilization"].get<double>();
+      const auto replicas = c->contains("replicas") ? (*c)["replicas"].get<std::int64_t>() : 1;
+      out << "; " << name << " has " << replicas << " replica" << (replicas == 1 ? "" : "s") << ", utilization "
+          << fixed(utilization, 2) << "\n";
+      if (static_cast<double>(replicas) != servers)
+        reasons.push_back(name + " has " + std::to_string(replicas) + " replicas, not the " + fixed(servers, 0) +
+                          " estimated: its utilization is for its own size");
+      reasons.push_back(
+          "the estimate divides the peak by server_capacity_qps, an assumption; in the run, what a request holds "
+          "a worker for (its compute and, while it waits, its calls) decides the utilization" +
+          std::string(c->contains("waiting_on") && utilization > 0
+                          ? ": " + percent(1 - (*c)["compute_utilization"].get<double>() / utilization) +
+                                " of " + name + "'s busy time is spent waiting on calls"
+                          : ""));
+      double hottest = utilization;
+      if (c->contains("instances"))
+        for (const auto& instance : (*c)["instances"]) hottest = std::max(hottest, instance["utilization"].get<double>());
+      if (hottest > utilization + 0.02)
+        reasons.push_back("skew: the busiest replica of " + name + " ran at " + fixed(hottest, 2) + ", the pool at " +
+                          fixed(utilization, 2) + "; the estimate spreads the load evenly");
+    }
+  }
+  const Json& latency = s["latency_ms"];
+  if (latency["count"].get<std::uint64_t>() > 0)
+    reasons.push_back("queueing and tails: the estimate is of means and says nothing of waiting; requests that "
+                      "arrive together queue, and the p99 end to end (" + sig(latency["p99"].get<double>()) +
+                      " ms) beside the mean (" + sig(latency["mean"].get<double>()) +
+                      " ms) shows what queueing and varying service times add; both grow fast as utilization "
+                      "nears 1");
+  out << "  why they differ:\n";
+  for (const auto& reason : reasons) out << "  - " << reason << "\n";
+}
+
 }  // namespace
 
 CsvSeries::CsvSeries(const std::string& directory) : path_((std::filesystem::path(directory) / "timeseries.csv").string()) {
@@ -617,6 +708,7 @@ std::string format_report(const Json& r) {
     out << ", " << percent(b["compute_share"].get<double>()) << " of it computing" << waits(r["components"][name])
         << ", mean queue " << sig(b["queue_length_mean"].get<double>()) << "\n";
   }
+  write_estimate(out, r);
   return out.str();
 }
 

@@ -9,6 +9,7 @@
 #include "models/format/json_text.h"
 #include "models/runtime/network.h"
 #include "models/simulation/catalog.h"
+#include "models/simulation/estimate_section.h"
 #include "models/simulation/faults.h"
 #include "models/types/traffic/workload.h"
 #include "models/runtime/component_type.h"
@@ -58,7 +59,8 @@ spec::NodeRef scenario_spec() {
         .required("workloads", Spec::array("Clients sending requests", workload_spec()).items(1, 10000))
         .required("components", Spec::array("The architecture's components", components).items(1, 10000))
         .optional("faults", faults_spec())
-        .optional("limits", limits, Json{{"max_events", static_cast<std::int64_t>(10'000'000'000)}, {"max_in_flight", 1'000'000}});
+        .optional("limits", limits, Json{{"max_events", static_cast<std::int64_t>(10'000'000'000)}, {"max_in_flight", 1'000'000}})
+        .optional("estimate", estimate_spec());
     scenario.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const double duration = v["duration_s"].get<double>();
       if (v["warmup_s"].get<double>() >= duration)

@@ -288,7 +288,7 @@ TEST_CASE("describe lists the component types; describe TYPE, workload, distribu
   CHECK(list.code == 0);
   CHECK(list.out.rfind("Component types (archsim describe TYPE for the parameters):\n", 0) == 0);
   for (const auto& type : archsim::models::component_types()) CHECK(contains(list.out, "\n  " + type.name + " "));
-  CHECK(contains(list.out, "Also: archsim describe workload | distribution | faults | scenario\n"));
+  CHECK(contains(list.out, "Also: archsim describe workload | distribution | faults | estimate | scenario\n"));
 
   const Outcome service = run({"describe", "service"});
   CHECK(service.code == 0);
