@@ -15,7 +15,9 @@ class RingBuffer {
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
 
-  void push_back(T value) {
+  // Inline even where the compiler would not: the event queue pushes every
+  // event through it, and a call copies the value through the stack.
+  [[gnu::always_inline]] void push_back(T value) {
     if (size_ == slots_.size()) grow();
     slots_[(head_ + size_) & (slots_.size() - 1)] = value;
     ++size_;

@@ -85,7 +85,7 @@ inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t
   return call;
 }
 
-inline void Node::dispatch(Dependency& dependency, Request& request) {
+[[gnu::always_inline]] inline void Node::dispatch(Dependency& dependency, Request& request) {
   request.reply_to = this;
   request.link = &dependency.link();
   if (dependency.has_timeout())
