@@ -30,17 +30,22 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
       return;
     case kDeliverReply: {
       Request& request = *reinterpret_cast<Request*>(data);
-      // A call this node gave up on, or one made for a request that has
-      // since gone back to the pool (its generation moved on), is over: the
-      // reply is dropped here, and the parent is not touched beyond reading
-      // its generation (pooled requests stay in memory for the whole run).
-      if (!request.awaited()) [[unlikely]] {
-        drop_late(request);
-        return;
-      }
-      if (request.timer.valid()) {
-        context_.engine.cancel(request.timer);
-        request.timer = {};
+      // Only in a run where callers may give up (Context::callers_may_give_up)
+      // can a reply come late or a call carry a timer; elsewhere every reply
+      // is awaited, and goes straight to its handler.
+      if (context_.callers_may_give_up) {
+        // A call this node gave up on, or one made for a request that has
+        // since gone back to the pool (its generation moved on), is over: the
+        // reply is dropped here, and the parent is not touched beyond reading
+        // its generation (pooled requests stay in memory for the whole run).
+        if (!request.awaited()) [[unlikely]] {
+          drop_late(request);
+          return;
+        }
+        if (request.timer.valid()) {
+          context_.engine.cancel(request.timer);
+          request.timer = {};
+        }
       }
       on_reply(request);
       return;

@@ -143,7 +143,7 @@ class Node : public sim::EventTarget {
 
 // Sending and replying, inline: every hop passes through them.
 
-inline void Node::send(Request& request, Link& link, std::int32_t from_replica) {
+[[gnu::always_inline]] inline void Node::send(Request& request, Link& link, std::int32_t from_replica) {
   if (link.disturbed) [[unlikely]] {
     if (from_replica == kParentsReplica) from_replica = request.parent != nullptr ? request.parent->instance : -1;
     const Verdict verdict =
@@ -160,7 +160,7 @@ inline void Node::send(Request& request, Link& link, std::int32_t from_replica) 
     context_.engine.post_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
 }
 
-inline void Node::reply(Request& request) {
+[[gnu::always_inline]] inline void Node::reply(Request& request) {
   assert(request.link != nullptr && request.reply_to != nullptr);
   Link& link = *request.link;
   if (link.disturbed) [[unlikely]] {

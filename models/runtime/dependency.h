@@ -68,9 +68,10 @@ class Dependency {
 };
 
 // Node's calls through a dependency, inline: every call passes through
-// them (declared in component.h).
+// them (declared in component.h). Forced, as the compiler would keep them
+// out of line in a caller as large as a service's run().
 
-inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t instance) {
+[[gnu::always_inline]] inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t instance) {
   Request& call = new_request();
   call.parent = &parent;
   call.parent_generation = parent.generation;
@@ -85,7 +86,7 @@ inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t
   return call;
 }
 
-inline void Node::dispatch(Dependency& dependency, Request& request) {
+[[gnu::always_inline]] inline void Node::dispatch(Dependency& dependency, Request& request) {
   request.reply_to = this;
   request.link = &dependency.link();
   if (dependency.has_timeout())

@@ -62,10 +62,19 @@ class FailureCauses {
 enum class Access : std::uint8_t { Read = 0, Write = 1, Delete = 2 };
 
 struct Request {
+  // The fields are in the order reset() stores them, laid out so that the
+  // compiler pairs those stores into a few wide ones: keep both orders in
+  // step when adding one.
+  //
   // Changes each time the request goes back to the pool, so a reply to a
   // call it made is recognised as late even after the request was reused.
   std::uint32_t generation = 0;
+  // The life of the worker pool holding it when it took its worker or began
+  // its latest compute step (WorkerPool::cut_short); meaningless while no
+  // pool holds it, and not reset.
+  std::uint32_t life = 0;
   std::uint32_t parent_generation = 0;  // the parent's generation when this call was made
+  std::int32_t instance = -1;     // replica picked by a load balancer; -1 lets the pool choose
   Request* parent = nullptr;  // the request whose handler made this call; null for a client's
   Node* reply_to = nullptr;   // receives the reply
   Link* link = nullptr;       // the link from reply_to; the reply travels back over it
@@ -75,26 +84,21 @@ struct Request {
   std::uint64_t key = 0;
   std::uint32_t operation = 0;
   std::uint32_t client_operation = 0;  // the operation the client asked for (forward may rename `operation`)
-  std::int32_t instance = -1;     // replica picked by a load balancer; -1 lets the pool choose
   std::uint16_t step = 0;         // next step of the handler running it
   std::uint16_t pending = 0;      // calls still outstanding
   Failure failure{};
+  bool abandoned = false;         // the caller stopped waiting; the reply is dropped
+  bool lost = false;              // lost on a link: its caller's timeout releases it
+  Access access = Access::Read;   // what it does to the data of its key
+  std::uint32_t held_by = 0;      // the mark of its holder (a worker pool, a cache waiting on its backend); 0: none
+  bool hit = false;               // a cache answered it from a fresh entry (see the cache)
   // For the node that sent it, kept while others hold it (a load balancer's
   // backend, a service's wait, a closed-loop user); nobody else touches it.
   std::uint64_t scratch = 0;
-  sim::EventHandle timer{};       // the caller's timeout on this call
-  bool abandoned = false;         // the caller stopped waiting; the reply is dropped
-  bool lost = false;              // lost on a link: its caller's timeout releases it
-  std::uint32_t held_by = 0;      // the mark of the worker pool whose worker it holds; 0: none
-  Access access = Access::Read;   // what it does to the data of its key
-  bool hit = false;               // a cache answered it from a fresh entry (see the cache)
   // The version of the key's data it carries: what a read found, what a
   // write committed, what a fill stores (0: the data the run starts with).
   std::uint64_t version = 0;
-  // The life of the worker pool holding it when it took its worker or began
-  // its latest compute step (WorkerPool::cut_short); meaningless while no
-  // pool holds it, and not reset.
-  std::uint32_t life = 0;
+  sim::EventHandle timer{};       // the caller's timeout on this call
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
@@ -131,27 +135,32 @@ struct Request {
   void disown_calls() { ++generation; }
 
   // Back to the defaults above, field by field (assigning a fresh Request
-  // would build it on the stack and copy it, on every request).
-  // The generation is kept: it only ever grows.
+  // would build it on the stack and copy it, on every request), in the
+  // order of the fields. The generation is kept: it only ever grows; and so
+  // is the life, which only a pool holding the request reads.
   void reset() {
     parent_generation = 0;
+    instance = -1;
     parent = nullptr;
     reply_to = nullptr;
     link = nullptr;
-    created = arrived = sim::Time{};
-    user_id = key = 0;
-    operation = client_operation = 0;
-    instance = -1;
-    step = pending = 0;
+    created = sim::Time{};
+    arrived = sim::Time{};
+    user_id = 0;
+    key = 0;
+    operation = 0;
+    client_operation = 0;
+    step = 0;
+    pending = 0;
     failure = kNoFailure;
-    scratch = 0;
-    timer = {};
     abandoned = false;
     lost = false;
-    held_by = 0;
     access = Access::Read;
+    held_by = 0;
     hit = false;
+    scratch = 0;
     version = 0;
+    timer = {};
   }
 };
 

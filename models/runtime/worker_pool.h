@@ -194,7 +194,10 @@ inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) 
   return Admission::Rejected;
 }
 
-inline void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
+// Inline in both admit() and next(), where the compiler would keep one copy
+// out of line: inside its caller, the updates of the owner's figures at the
+// same instant share their loads, and no registers are saved per request.
+[[gnu::always_inline]] inline void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
   request.held_by = mark_;
   request.life = life_;
   ++replica.busy;

@@ -252,12 +252,15 @@ void Service::begin(Request& request) {
 }
 
 void Service::run(Request& request) {
-  Handler& handler = *by_operation_[request.operation];
-  if (request.step >= handler.steps.size()) {
+  std::vector<Step>& steps = by_operation_[request.operation]->steps;
+  // Past the last step is told by address: the number of steps would cost
+  // a division by the size of one.
+  const auto next = steps.begin() + request.step;
+  if (next >= steps.end()) {
     finish(request);
     return;
   }
-  Step& step = handler.steps[request.step];
+  Step& step = *next;
   switch (step.kind) {
     case StepConfig::Kind::Compute: {
       pool_.begin_compute(now(), request);
