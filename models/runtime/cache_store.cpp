@@ -16,6 +16,15 @@ const std::vector<std::string>& eviction_names() {
   return names;
 }
 
+void check_store(const spec::Json& value, const spec::Path& path, spec::Errors& errors, const std::string& unbounded) {
+  if (value.value("sliding_expiry", false) && !value.contains("ttl_s"))
+    errors.add(path / "sliding_expiry", "changes nothing without a ttl_s");
+  // (lru is the default, so only another policy can be told apart as given.)
+  if (!value.contains("capacity_keys") && !value.contains("capacity_bytes") && value.value("eviction", "lru") != "lru" &&
+      value["eviction"] != "none")
+    errors.add(path / "eviction", "never happens: " + unbounded);
+}
+
 void* CacheStore::allocate_pages(std::size_t bytes) {
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
   const std::size_t alignment = bytes >= kHugePage ? kHugePage : 64;

@@ -26,37 +26,9 @@ spec::NodeRef cache_spec() {
                                         .min(0)
                                         .max(10'000'000)
                                         .default_value(100000))
-        .to(&Config::queue_capacity)
-        .optional("capacity_keys", Spec::integer("Most keys it holds; by default no limit")
-                                       .unit("keys")
-                                       .min(1)
-                                       .max(static_cast<double>(CacheStore::kMaxKeys)))
-        .store<Config>([](const Json& v, Config& c) { c.store.capacity_keys = v.get<std::uint64_t>(); })
-        .optional("capacity_bytes", Spec::integer("Most bytes of values it holds (value_size gives each key's); by "
-                                                  "default no limit")
-                                        .unit("bytes")
-                                        .min(1)
-                                        .max(1e15))
-        .store<Config>([](const Json& v, Config& c) { c.store.capacity_bytes = v.get<std::uint64_t>(); })
-        .optional("eviction", Spec::enumeration("What goes when it is full: least recently used, first in, a random "
-                                                "entry, least frequently used (counted while held, or over the whole "
-                                                "run), or nothing (a new key is not stored)",
-                                                eviction_names())
-                                  .default_value("lru"))
-        .store<Config>([](const Json& v, Config& c) {
-          const auto& names = eviction_names();
-          c.store.eviction = static_cast<Eviction>(std::find(names.begin(), names.end(), v.get<std::string>()) -
-                                                   names.begin());
-        })
-        .optional("ttl_s", Spec::number("Time an entry lives from its insert (its last hit, with sliding_expiry); "
-                                        "by default for ever")
-                               .unit("s")
-                               .greater_than(0)
-                               .max(sim::kMaxTimeSeconds))
-        .to(&Config::ttl_s)
-        .optional("sliding_expiry", Spec::boolean("Each hit gives the entry ttl_s more").default_value(false))
-        .store<Config>([](const Json& v, Config& c) { c.store.sliding_expiry = v.get<bool>(); })
-        .optional("value_size", size_distribution_spec(), Json{{"type", "constant"}, {"value_bytes", 1024}})
+        .to(&Config::queue_capacity);
+    declare_store(cache, &Config::store, &Config::ttl_s, "it");
+    cache.optional("value_size", size_distribution_spec(), Json{{"type", "constant"}, {"value_bytes", 1024}})
         .to(&Config::value_size)
         .required("hit_time", time_distribution_spec())
         .to(&Config::hit_time)
@@ -128,12 +100,7 @@ spec::NodeRef cache_spec() {
       if (v.value("stale_while_revalidate_s", 0.0) > 0 && (!through || !v.contains("ttl_s")))
         errors.add(path / "stale_while_revalidate_s", "needs read_mode read_through (to refresh) and a ttl_s (to "
                                                       "expire)");
-      if (v.value("sliding_expiry", false) && !v.contains("ttl_s"))
-        errors.add(path / "sliding_expiry", "changes nothing without a ttl_s");
-      // (lru is the default, so only another policy can be told apart as given.)
-      if (!v.contains("capacity_keys") && !v.contains("capacity_bytes") && v.value("eviction", "lru") != "lru" &&
-          v["eviction"] != "none")
-        errors.add(path / "eviction", "never happens: the cache has no capacity_keys or capacity_bytes");
+      check_store(v, path, errors, "the cache has no capacity_keys or capacity_bytes");
     });
     return cache.build();
   }();
