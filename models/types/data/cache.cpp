@@ -130,8 +130,7 @@ Cache::Cache(CacheConfig config, Context& context)
       rng_(context.streams.for_component(name_)),
       store_(config.store, &rng_),
       value_size_(config.value_size),
-      // The same for every cache of a run: a key has one size everywhere.
-      size_salt_(sim::mix64(context.streams.seed() ^ 0x76616c75652d7369)),
+      size_salt_(value_size_salt(context.streams.seed())),
       hit_time_(config.hit_time),
       miss_time_(config.has_miss_time ? config.miss_time : config.hit_time),
       write_time_(config.has_write_time ? config.write_time : config.hit_time),
