@@ -345,26 +345,9 @@ void Cache::count_stale(const Request& request) {
 void Cache::fetch(Request& request) {
   request.held_by = waiting_mark_;
   ++waiting_;
-  if (coalesce_) {
-    std::uint64_t& out = in_flight_.at(request.key);
-    if (out != 0) {
-      // A read of this key is out already: wait for its answer, last in line.
-      std::uint32_t joiner = free_joiner_;
-      if (joiner == kNoJoiner) {
-        joiner = static_cast<std::uint32_t>(joiners_.size());
-        joiners_.push_back(Joiner{});
-      } else {
-        free_joiner_ = joiners_[joiner].next;
-      }
-      joiners_[joiner] = Joiner{&request, kNoJoiner};
-      const auto first = static_cast<std::uint32_t>(out >> 32 & 0x7FFFFFFF);
-      const auto last = static_cast<std::uint32_t>(out & 0xFFFFFFFF);
-      if (last != 0) joiners_[last - 1].next = joiner;
-      out = kFetchOut | std::uint64_t{first != 0 ? first : joiner + 1} << 32 | (joiner + 1);
-      ++coalesced_;
-      return;
-    }
-    out = kFetchOut;
+  if (coalesce_ && !flights_.join(request.key, request)) {
+    ++coalesced_;  // a read of this key is out already: it waits for its answer, last in line
+    return;
   }
   ++fetches_;
   call(*backend_, request);
@@ -426,20 +409,8 @@ void Cache::fetched(Request& request, const Request& call) {
   if (call.failure) ++fetch_failures_;
   else fill(request.key, call.version);
   // The read's parent first, then those that waited for it, in turn.
-  std::uint32_t joiner = kNoJoiner;
-  if (coalesce_) {
-    std::uint64_t& out = in_flight_.at(request.key);
-    joiner = static_cast<std::uint32_t>(out >> 32 & 0x7FFFFFFF) - 1;  // kNoJoiner when none
-    out = 0;
-  }
   answer_fetched(request, call);
-  while (joiner != kNoJoiner) {
-    const Joiner j = joiners_[joiner];
-    joiners_[joiner].next = free_joiner_;
-    free_joiner_ = joiner;
-    answer_fetched(*j.request, call);
-    joiner = j.next;
-  }
+  if (coalesce_) flights_.land(request.key, [this, &call](Request& waiter) { answer_fetched(waiter, call); });
 }
 
 void Cache::answer_fetched(Request& request, const Request& call) {
@@ -558,13 +529,8 @@ void Cache::crash() {
     request->disown_calls();
     fail(*request);
   }
-  in_flight_ = sim::KeyMap{};
+  flights_.clear();
   revalidating_ = sim::KeyMap{};
-  free_joiner_ = kNoJoiner;
-  for (std::uint32_t j = static_cast<std::uint32_t>(joiners_.size()); j-- > 0;) {
-    joiners_[j].next = free_joiner_;
-    free_joiner_ = j;
-  }
   // The dirty entries were acknowledged and never reached the backend.
   store_.flush([this](const CacheEntry&) { ++lost_writes_; });
   while (!write_backs_.empty()) write_backs_.pop_front();
