@@ -194,6 +194,18 @@ Cdn::Cdn(CdnConfig config, Context& context)
     }
     return out;
   });
+  metrics_.extra("operations", [this](sim::Time, sim::Time) {
+    Json out = Json::object();
+    for (std::size_t op = 0; op < by_operation_.size(); ++op) {
+      const std::uint64_t lookups = by_operation_[op].lookups - window_by_operation_[op].lookups;
+      const std::uint64_t hits = by_operation_[op].hits - window_by_operation_[op].hits;
+      if (lookups == 0) continue;
+      out[context_.operations[op]] = Json{{"lookups", lookups},
+                                          {"hits", hits},
+                                          {"hit_rate", static_cast<double>(hits) / static_cast<double>(lookups)}};
+    }
+    return out;
+  });
   if (edges_.size() < 2 || edges_.size() > kMaxEdgeSeries) return;
   for (std::size_t i = 0; i < edges_.size(); ++i) {
     Counters& c = edges_[i].counters;
@@ -228,6 +240,8 @@ void Cdn::connect(Wiring& wiring) {
     if (op >= static_.size()) static_.resize(op + 1, false);
     static_[op] = true;
   }
+  by_operation_.assign(static_.size(), ByOperation{});
+  window_by_operation_ = by_operation_;
 }
 
 void Cdn::start() {
@@ -291,6 +305,9 @@ void Cdn::look_up(Edge& edge, Request& request) {
   const std::uint64_t id = object(request);
   const CacheStore::Lookup found = edge.store->lookup(id, now());
   removed(edge, found.removed);
+  ByOperation& op = by_operation_[request.operation];  // a static operation: below static_.size()
+  ++op.lookups;
+  if (found.hit()) ++op.hits;
   if (found.hit()) {
     count(edge, [](Counters& c) {
       ++c.lookups;
@@ -497,6 +514,7 @@ void Cdn::purge(std::size_t e) {
 
 void Cdn::on_window_begin(sim::Time) {
   for (Edge& edge : edges_) edge.window = edge.counters;
+  window_by_operation_ = by_operation_;
 }
 
 void Cdn::check_invariants() const {
@@ -523,6 +541,10 @@ void Cdn::check_invariants() const {
     bytes += edge.bytes_held;
   }
   assert(sum == total_);
+  std::uint64_t lookups = 0;
+  for (const ByOperation& op : by_operation_) lookups += op.lookups;
+  assert(lookups == total_.lookups);
+  (void)lookups;
   assert(keys == keys_held_ && bytes == bytes_held_);
   assert(held == stats_.in_system.value());
   (void)held;

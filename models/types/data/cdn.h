@@ -148,6 +148,9 @@ class Cdn final : public Component {
     }
     friend bool operator==(const Counters&, const Counters&) = default;
   };
+  struct ByOperation {
+    std::uint64_t lookups = 0, hits = 0;
+  };
   struct Edge {
     std::unique_ptr<CacheStore> store;
     SingleFlight flights;  // coalesce: the fetches under way
@@ -205,6 +208,7 @@ class Cdn final : public Component {
   std::uint32_t free_hit_ = kNoHit;
   Failure crashed_{};
   Counters total_;
+  std::vector<ByOperation> by_operation_, window_by_operation_;  // by operation index, over every edge
   std::uint64_t purges_ = 0;
   sim::TimeWeighted keys_, bytes_;  // over every edge
   std::uint64_t keys_held_ = 0, bytes_held_ = 0;

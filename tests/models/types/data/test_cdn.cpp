@@ -343,3 +343,16 @@ TEST_CASE("a closed-loop user keeps to its edge: the CDN leaves the request's sc
   CHECK(count(edges[1]["misses"]) == 2);
   CHECK(count(edges[0]["requests"]) > 80);
 }
+
+TEST_CASE("a CDN reports each static operation's hit rate") {
+  // The image of key 0 every 10 ms and the page of key 0 (static too here)
+  // every 100 ms: one miss each.
+  auto text = timeline("", true);
+  replace_first(text, R"("static_operations": ["image"])", R"("static_operations": ["image", "page"])");
+  const auto r = run_scenario(text);
+  const auto& ops = r["components"]["cdn"]["operations"];
+  CHECK(count(ops["image"]["lookups"]) == 99);
+  CHECK(count(ops["image"]["hits"]) == 98);
+  CHECK(count(ops["page"]["lookups"]) == 9);
+  CHECK(number(ops["page"]["hit_rate"]) == doctest::Approx(8.0 / 9));
+}
