@@ -245,15 +245,19 @@ void Cdn::connect(Wiring& wiring) {
 }
 
 void Cdn::start() {
-  // Room for every object an edge can hold, so that the steady state
-  // allocates nothing: no more than the objects there are (each static
-  // operation's keys), its capacity in keys, or in bytes (a value takes at
-  // least one).
+  // Room for the objects an edge holds, so that the steady state allocates
+  // nothing: no more than the objects there are (each static operation's
+  // keys) or its capacity in keys; with a capacity in bytes, twice the
+  // objects of the mean size that fit (an edge that holds more, of smaller
+  // ones, grows its store once, out of line, as it fills).
   assert(context_.key_space <= kKeys);
   const CacheStoreConfig& config = edges_.front().store->config();
   std::uint64_t keys = std::max<std::uint64_t>(context_.key_space, 1) * std::max<std::size_t>(static_names_.size(), 1);
   if (config.capacity_keys) keys = std::min(keys, *config.capacity_keys);
-  if (config.capacity_bytes) keys = std::min(keys, *config.capacity_bytes);
+  if (config.capacity_bytes) {
+    const double fit = 2 * static_cast<double>(*config.capacity_bytes) / std::max(value_size_.mean(), 1.0);
+    keys = std::min(keys, static_cast<std::uint64_t>(std::min(fit, static_cast<double>(CacheStore::kMaxKeys))) + 1);
+  }
   keys = std::min(keys, CacheStore::kMaxKeys);
   for (Edge& edge : edges_) edge.store->reserve(keys);
 }

@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
+#include "models/types/data/cdn.h"
 #include "tests/models/model_helpers.h"
 
 using archsim::test_models::count;
@@ -355,4 +357,30 @@ TEST_CASE("a CDN reports each static operation's hit rate") {
   CHECK(count(ops["image"]["hits"]) == 98);
   CHECK(count(ops["page"]["lookups"]) == 9);
   CHECK(number(ops["page"]["hit_rate"]) == doctest::Approx(8.0 / 9));
+}
+
+TEST_CASE("an edge's store is reserved at the start: once full, it does not grow while the run goes on") {
+  // 10,000 objects under Zipf, of 1,000 bytes, at edges of 100,000 bytes:
+  // each edge holds a hundred objects, evicting all the time. (With sizes
+  // that vary, the store's list of what one insert removed also grows, to
+  // the most entries one insert has evicted so far.) From 100 ms, when
+  // both edges are full and evicting, to the end, nothing grows.
+  auto text = timeline(R"(, "edges": 2, "capacity_bytes": 100000)");
+  replace_first(text, R"("rate_qps": 100)", R"("rate_qps": 20000)");
+  replace_first(text, R"("keys": { "count": 1 })", R"("keys": { "count": 10000, "popularity": { "type": "zipf", "exponent": 0.8 } })");
+  replace_first(text, R"("users": { "count": 1 })", R"("users": { "count": 100 })");
+  std::vector<std::uint64_t> at_start;
+  const auto r = run_scenario(text, [&at_start](archsim::models::Simulation& s) {
+    s.at(archsim::sim::Time::from_ms(100), [&at_start](archsim::models::Simulation& s) {
+      const auto& cdn = dynamic_cast<const archsim::models::Cdn&>(*s.component("cdn"));
+      for (std::size_t e = 0; e < 2; ++e) at_start.push_back(cdn.store(e).growths());
+    });
+    s.at(archsim::sim::Time::from_ms(999), [&at_start](archsim::models::Simulation& s) {
+      const auto& cdn = dynamic_cast<const archsim::models::Cdn&>(*s.component("cdn"));
+      REQUIRE(at_start.size() == 2);
+      for (std::size_t e = 0; e < 2; ++e) CHECK(cdn.store(e).growths() == at_start[e]);
+    });
+  });
+  CHECK(count(r["components"]["cdn"]["evictions"]) > 10000);
+  CHECK(count(r["components"]["cdn"]["hits"]) > 1000);
 }
