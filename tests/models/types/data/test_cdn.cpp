@@ -384,3 +384,17 @@ TEST_CASE("an edge's store is reserved at the start: once full, it does not grow
   CHECK(count(r["components"]["cdn"]["evictions"]) > 10000);
   CHECK(count(r["components"]["cdn"]["hits"]) > 1000);
 }
+
+TEST_CASE("an edge's calls to the origin go from that edge: a link cut from one edge fails its fetches only") {
+  // Round robin over two edges; the link from cdn[1] to the origin is cut
+  // for the whole run. Every request at edge 1 misses (nothing ever fills
+  // it) and fails with link_down; edge 0 misses once and hits after.
+  const auto r = run_scenario(timeline(R"(, "edges": 2, "edge_choice": "round_robin")", false,
+                                       faults(R"({ "at_s": 0.001, "action": "cut_link", "from": "cdn[1]", "to": "web" })")));
+  const auto& edges = r["components"]["cdn"]["by_edge"];
+  CHECK(count(r["workloads"]["reader"]["failed"]["link_down"]) == 49);
+  CHECK(count(edges[1]["misses"]) == 49);
+  CHECK(count(edges[0]["misses"]) == 1);
+  CHECK(count(edges[0]["hits"]) == 49);
+  CHECK(count(r["components"]["cdn"]["fetch_failures"]) == 49);
+}
