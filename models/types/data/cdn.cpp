@@ -152,7 +152,7 @@ Cdn::Cdn(CdnConfig config, Context& context)
   metrics_.count("lookups", "requests", "Reads of static operations looked up at an edge", &total_.lookups);
   metrics_.count("hits", "requests", "Lookups answered from the edge's store (an entry within its TTL)", &total_.hits);
   metrics_.count("misses", "requests", "Lookups that found no entry, or an expired one, and went to the origin (or "
-                                       "waited for a fetch of the key under way)",
+                                       "waited for a fetch of the object under way)",
                  &total_.misses);
   metrics_.ratio("hit_rate", "", "Hits over lookups", &total_.hits, &total_.lookups);
   metrics_.ratio("offload", "", "Origin offload: 1 - origin_fetches / lookups, the share of static reads the origin "
@@ -165,7 +165,7 @@ Cdn::Cdn(CdnConfig config, Context& context)
                  &total_.origin_requests);
   metrics_.count("fetch_failures", "requests", "Origin fetches that failed: they fill nothing", &total_.fetch_failures);
   if (coalesce_)
-    metrics_.count("coalesced", "requests", "Misses that waited for a fetch of their key already under way at their "
+    metrics_.count("coalesced", "requests", "Misses that waited for a fetch of their object already under way at their "
                                             "edge",
                    &total_.coalesced);
   metrics_.count("bytes_served", "bytes", "Bytes of the static reads answered without failure", &total_.bytes_served);
