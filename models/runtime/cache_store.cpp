@@ -1,5 +1,6 @@
 #include "models/runtime/cache_store.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <new>
@@ -232,6 +233,7 @@ std::uint32_t CacheStore::allocate_slot() {
 
 void CacheStore::reserve(std::uint64_t keys) {
   assert(keys <= kMaxKeys);
+  reserved_keys_ = std::max(reserved_keys_, keys);
   while (keys * 4 > index_.size() * 3) grow_index();
   while (slots_.capacity() < keys) {
     slots_.grow();
@@ -577,6 +579,14 @@ void CacheStore::grow_history() {
 }
 
 // ---- Invariants ------------------------------------------------------------------
+
+void CacheStore::check_invariants_spaced(bool always) const {
+  const std::uint64_t operations =
+      counters_.lookups + counters_.insertions + counters_.rejections + counters_.invalidations;
+  if (!always && operations - operations_at_walk_ < kWalkSpacing * reserved_keys_) return;
+  operations_at_walk_ = operations;
+  check_invariants();
+}
 
 void CacheStore::check_invariants() const {
   const CacheCounters& c = counters_;

@@ -190,12 +190,6 @@ class Cache final : public Component {
   std::uint64_t write_backs_sent_ = 0, write_backs_absorbed_ = 0, write_back_failures_ = 0, lost_writes_ = 0;
   std::uint64_t flushes_ = 0;
   sim::TimeWeighted bytes_, keys_, dirty_;
-  // The store's own check walks every entry and index slot: the interval
-  // checks run it once kWalkSpacing operations per key reserved have passed
-  // since the last walk, and at the run's end (check_invariants).
-  static constexpr std::uint64_t kWalkSpacing = 16;
-  std::uint64_t reserved_keys_ = 1;
-  mutable std::uint64_t operations_at_walk_ = 0;
 };
 
 }  // namespace archsim::models
