@@ -359,6 +359,24 @@ void write_data(std::ostringstream& out, const Json& r) {
                       " lookups, evictions " + count(c["evictions"]) + ", expirations " + count(c["expirations"]));
     if (cache && c.contains("coalesced") && c["coalesced"].get<std::uint64_t>() > 0)
       parts.push_back("coalesced misses " + count(c["coalesced"]));
+    // A CDN: what its edges kept from the origin, and each edge's hit rate.
+    if (c.contains("offload") && c["lookups"].get<std::uint64_t>() > 0) {
+      parts.push_back("origin offload " + sig(100 * c["offload"].get<double>()) + "% of static requests, " +
+                      sig(100 * c["byte_offload"].get<double>()) + "% of their bytes");
+      const Json& edges = c["by_edge"];
+      if (edges.size() > 1 && edges.size() <= 8) {
+        std::string rates;
+        for (const auto& edge : edges) rates += (rates.empty() ? "" : " / ") + sig(100 * edge["hit_rate"].get<double>()) + "%";
+        parts.push_back("hit rate by edge " + rates);
+      } else if (edges.size() > 8) {
+        double low = 1, high = 0;
+        for (const auto& edge : edges) {
+          low = std::min(low, edge["hit_rate"].get<double>());
+          high = std::max(high, edge["hit_rate"].get<double>());
+        }
+        parts.push_back("hit rate by edge " + sig(100 * low) + "% to " + sig(100 * high) + "%");
+      }
+    }
     // Stale reads are possible with copies that can lag: replicas that
     // replicated something, or a quorum store's nodes.
     const bool copies = c.contains("no_quorum") ||

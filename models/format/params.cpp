@@ -183,6 +183,8 @@ std::uint32_t SizeDistribution::size_of(std::uint64_t key, std::uint64_t salt) c
   return clamp(distribution_->sample(rng));
 }
 
+std::uint64_t value_size_salt(std::uint64_t seed) { return sim::mix64(seed ^ 0x76616c75652d7369); }
+
 std::uint32_t SizeDistribution::clamp(double bytes) {
   if (!(bytes >= 1)) return 1;
   if (bytes >= kMaxBytes) return static_cast<std::uint32_t>(kMaxBytes);

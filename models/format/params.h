@@ -57,6 +57,9 @@ class SizeDistribution {
   static std::uint32_t clamp(double bytes);
   std::shared_ptr<const sim::Distribution> distribution_;
 };
+// The salt of every owner of value sizes in a run (a cache, a CDN's edges),
+// from the run's seed: a key has one size everywhere.
+std::uint64_t value_size_salt(std::uint64_t seed);
 
 // `{"count": 1000000, "popularity": {"type": "zipf", "exponent": 1.0}}`.
 spec::NodeRef population_spec(const char* what, std::int64_t default_count);

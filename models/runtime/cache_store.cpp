@@ -1,5 +1,6 @@
 #include "models/runtime/cache_store.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <new>
@@ -14,6 +15,15 @@ namespace archsim::models {
 const std::vector<std::string>& eviction_names() {
   static const std::vector<std::string> names = {"lru", "fifo", "random", "lfu", "perfect_lfu", "none"};
   return names;
+}
+
+void check_store(const spec::Json& value, const spec::Path& path, spec::Errors& errors, const std::string& unbounded) {
+  if (value.value("sliding_expiry", false) && !value.contains("ttl_s"))
+    errors.add(path / "sliding_expiry", "changes nothing without a ttl_s");
+  // (lru is the default, so only another policy can be told apart as given.)
+  if (!value.contains("capacity_keys") && !value.contains("capacity_bytes") && value.value("eviction", "lru") != "lru" &&
+      value["eviction"] != "none")
+    errors.add(path / "eviction", "never happens: " + unbounded);
 }
 
 void* CacheStore::allocate_pages(std::size_t bytes) {
@@ -223,6 +233,7 @@ std::uint32_t CacheStore::allocate_slot() {
 
 void CacheStore::reserve(std::uint64_t keys) {
   assert(keys <= kMaxKeys);
+  reserved_keys_ = std::max(reserved_keys_, keys);
   while (keys * 4 > index_.size() * 3) grow_index();
   while (slots_.capacity() < keys) {
     slots_.grow();
@@ -568,6 +579,14 @@ void CacheStore::grow_history() {
 }
 
 // ---- Invariants ------------------------------------------------------------------
+
+void CacheStore::check_invariants_spaced(bool always) const {
+  const std::uint64_t operations =
+      counters_.lookups + counters_.insertions + counters_.rejections + counters_.invalidations;
+  if (!always && operations - operations_at_walk_ < kWalkSpacing * reserved_keys_) return;
+  operations_at_walk_ = operations;
+  check_invariants();
+}
 
 void CacheStore::check_invariants() const {
   const CacheCounters& c = counters_;

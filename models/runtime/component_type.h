@@ -78,7 +78,9 @@ struct ComponentType {
   // what a sequence can do wrong (a shard added when none is left to add).
   std::function<void(const spec::Json& config, const std::vector<AimedAction>& actions, spec::Errors& errors)>
       check_fault_actions;
-  // With kReplicated: how many replicas a configuration has.
+  // How many replicas a configuration has (each one placed, and named as
+  // a link fault's end, as NAME[i]); with kReplicated, a load balancer
+  // spreads requests over them.
   std::function<std::int64_t(const spec::Json& config)> replicas;
   // The calls a component makes for an incoming operation; false when it
   // cannot serve that operation at all.

@@ -2,6 +2,7 @@
 
 #include "models/types/compute/service.h"
 #include "models/types/data/cache.h"
+#include "models/types/data/cdn.h"
 #include "models/types/data/database.h"
 #include "models/types/data/kv_store.h"
 #include "models/types/data/shard_router.h"
@@ -13,6 +14,7 @@ const std::vector<ComponentType>& component_types() {
   // In the order `archsim describe` and the reference list them.
   static const std::vector<ComponentType> types = {
       cache_type(),
+      cdn_type(),
       database_type(),
       kv_store_type(),
       load_balancer_type(),

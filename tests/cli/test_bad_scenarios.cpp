@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: cache, database, kv_store, load_balancer, service, shard_router; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: cache, cdn, database, kv_store, load_balancer, service, shard_router; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -636,7 +636,7 @@ TEST_CASE("a fault's target must be a component whose type takes the action, and
   CHECK(r.outcome.err ==
         f + "[0].target: no component named \"wbe\"; did you mean \"web\"?\n" +
         f + "[1].target: \"web\" has 4 replicas (web[0] to web[3]); there is no web[4]\n" +
-        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: cache, database, kv_store, service)\n" +
+        f + "[2].target: \"lb\" is a load_balancer, which does not take the action crash (the types that do: cache, cdn, database, kv_store, service)\n" +
         f + "[3].target: \"users\" is a workload; slow_down aims at a component\n" +
         f + "[4].target: no component named \"wbe\"; did you mean \"web\"?\n"
             "5 problems; nothing was run\n");
@@ -885,7 +885,75 @@ TEST_CASE("a flush is for caches only") {
   s["faults"] = {{"timeline", Json::parse(R"([{ "at_s": 1, "action": "flush", "target": "web" }])")}};
   const auto r = refuse(s);
   CHECK(r.outcome.err == only(r, "faults.timeline[0].target: \"web\" is a service, which does not take the action "
-                                 "flush (the types that do: cache)"));
+                                 "flush (the types that do: cache, cdn)"));
+}
+
+namespace {
+
+// The small scenario with a CDN in front of its web tier: the users ask the
+// CDN, whose origin is web. `cdn` is added to the CDN's declaration.
+Json with_cdn(const std::string& cdn) {
+  Json s = small_scenario();
+  s["workloads"][0]["target"] = "cdn";
+  std::string text = R"({ "type": "cdn", "name": "cdn", "origin": "web", "hit_time": { "type": "constant", "value_ms": 1 })";
+  text += cdn;
+  text += " }";
+  s["components"].push_back(Json::parse(text));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a CDN's static operations must be operations that reach it; a near miss gets a suggestion") {
+  const auto r = refuse(with_cdn(R"(, "static_operations": ["raed", "thumbnail", "write"])"));
+  const std::string f = r.file + ": components[2].static_operations";
+  CHECK(r.outcome.err == f + "[0]: no request with operation \"raed\" reaches this cdn; did you mean \"read\"?\n" +
+                             f + "[1]: no request with operation \"thumbnail\" reaches this cdn; the operations that "
+                                 "do: read, write\n"
+                                 "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a CDN needs an origin and at least one static operation") {
+  Json s = with_cdn(R"(, "static_operations": ["read"])");
+  s["components"][2].erase("origin");
+  auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[2]: missing required key \"origin\" (What the edges copy: misses are "
+                                 "fetched from it, and every request not cached passes through to it)"));
+  r = refuse(with_cdn(R"(, "static_operations": [])"));
+  CHECK(r.outcome.err == only(r, "components[2].static_operations: must have at least 1 item, got 0"));
+}
+
+TEST_CASE("a CDN refuses a static operation named twice, and store settings that change nothing") {
+  const auto r =
+      refuse(with_cdn(R"(, "static_operations": ["read", "write", "read"], "sliding_expiry": true, "eviction": "fifo")"));
+  const std::string f = r.file + ": components[2]";
+  CHECK(r.outcome.err == f + ".static_operations[2]: \"read\" is listed already, as static_operations[0]\n" +
+                             f + ".sliding_expiry: changes nothing without a ttl_s\n" +
+                             f + ".eviction: never happens: the edges have no capacity_keys or capacity_bytes\n" +
+                             "3 problems; nothing was run\n");
+}
+
+TEST_CASE("a CDN's origin must be a component that answers requests") {
+  Json s = with_cdn(R"(, "static_operations": ["read"])");
+  s["components"][2]["origin"] = "users";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[2].origin: \"users\" is a workload; requests go to components"));
+}
+
+TEST_CASE("a CDN's edges are named by number, and it takes crashes and flushes only") {
+  Json s = with_cdn(R"(, "edges": 2, "static_operations": ["read"])");
+  s["faults"] = {{"timeline", Json::parse(R"([
+    { "at_s": 1, "action": "crash", "target": "cdn[1]" },
+    { "at_s": 1, "action": "flush", "target": "cdn[2]" },
+    { "at_s": 1, "action": "slow_down", "target": "cdn", "factor": 2 }
+  ])")}};
+  const auto r = refuse(s);
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[1].target: \"cdn\" has 2 edges (cdn[0] to cdn[1]); there is no cdn[2]\n" +
+        f + "[2].target: \"cdn\" is a cdn, which does not take the action slow_down (the types that do: database, "
+            "kv_store, service)\n"
+            "2 problems; nothing was run\n");
 }
 
 TEST_CASE("a range shard past the workloads' last key would hold nothing and is refused") {

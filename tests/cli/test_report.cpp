@@ -461,3 +461,27 @@ TEST_CASE("the bottleneck line names a database's hottest server by its role") {
   CHECK(r.results["bottleneck"]["hottest_replica"] == 0);
   CHECK(line_starting(r.text, "Bottleneck: ").rfind("Bottleneck: db, primary at utilization ", 0) == 0);
 }
+
+TEST_CASE("a CDN says its hit rate, the origin's offload in requests and bytes, and each edge's hit rate") {
+  const Report r = run_report(Json::parse(read_file(source_dir() / "scenarios" / "cdn-static-content.json")));
+  INFO(r.text);
+  const Json& cdn = r.results["components"]["cdn"];
+  // Three significant digits: 54.4%.
+  std::string rates = "  cdn: hit rate ";
+  rates += fixed(100 * cdn["hit_rate"].get<double>(), 1);
+  rates += "% of ";
+  std::string offload = "; origin offload ";
+  offload += fixed(100 * cdn["offload"].get<double>(), 1);
+  offload += "% of static requests, ";
+  offload += fixed(100 * cdn["byte_offload"].get<double>(), 1);
+  offload += "% of their bytes; hit rate by edge ";
+  for (std::size_t i = 0; i < cdn["by_edge"].size(); ++i) {
+    if (i > 0) offload += " / ";
+    offload += fixed(100 * cdn["by_edge"][i]["hit_rate"].get<double>(), 1);
+    offload += "%";
+  }
+  const std::string line = line_starting(r.text, "  cdn: ");
+  CHECK(line.rfind(rates, 0) == 0);
+  CHECK(line.size() >= offload.size());
+  CHECK(line.substr(line.size() - offload.size()) == offload);
+}

@@ -26,37 +26,9 @@ spec::NodeRef cache_spec() {
                                         .min(0)
                                         .max(10'000'000)
                                         .default_value(100000))
-        .to(&Config::queue_capacity)
-        .optional("capacity_keys", Spec::integer("Most keys it holds; by default no limit")
-                                       .unit("keys")
-                                       .min(1)
-                                       .max(static_cast<double>(CacheStore::kMaxKeys)))
-        .store<Config>([](const Json& v, Config& c) { c.store.capacity_keys = v.get<std::uint64_t>(); })
-        .optional("capacity_bytes", Spec::integer("Most bytes of values it holds (value_size gives each key's); by "
-                                                  "default no limit")
-                                        .unit("bytes")
-                                        .min(1)
-                                        .max(1e15))
-        .store<Config>([](const Json& v, Config& c) { c.store.capacity_bytes = v.get<std::uint64_t>(); })
-        .optional("eviction", Spec::enumeration("What goes when it is full: least recently used, first in, a random "
-                                                "entry, least frequently used (counted while held, or over the whole "
-                                                "run), or nothing (a new key is not stored)",
-                                                eviction_names())
-                                  .default_value("lru"))
-        .store<Config>([](const Json& v, Config& c) {
-          const auto& names = eviction_names();
-          c.store.eviction = static_cast<Eviction>(std::find(names.begin(), names.end(), v.get<std::string>()) -
-                                                   names.begin());
-        })
-        .optional("ttl_s", Spec::number("Time an entry lives from its insert (its last hit, with sliding_expiry); "
-                                        "by default for ever")
-                               .unit("s")
-                               .greater_than(0)
-                               .max(sim::kMaxTimeSeconds))
-        .to(&Config::ttl_s)
-        .optional("sliding_expiry", Spec::boolean("Each hit gives the entry ttl_s more").default_value(false))
-        .store<Config>([](const Json& v, Config& c) { c.store.sliding_expiry = v.get<bool>(); })
-        .optional("value_size", size_distribution_spec(), Json{{"type", "constant"}, {"value_bytes", 1024}})
+        .to(&Config::queue_capacity);
+    declare_store(cache, &Config::store, &Config::ttl_s, "it");
+    cache.optional("value_size", size_distribution_spec(), Json{{"type", "constant"}, {"value_bytes", 1024}})
         .to(&Config::value_size)
         .required("hit_time", time_distribution_spec())
         .to(&Config::hit_time)
@@ -128,12 +100,7 @@ spec::NodeRef cache_spec() {
       if (v.value("stale_while_revalidate_s", 0.0) > 0 && (!through || !v.contains("ttl_s")))
         errors.add(path / "stale_while_revalidate_s", "needs read_mode read_through (to refresh) and a ttl_s (to "
                                                       "expire)");
-      if (v.value("sliding_expiry", false) && !v.contains("ttl_s"))
-        errors.add(path / "sliding_expiry", "changes nothing without a ttl_s");
-      // (lru is the default, so only another policy can be told apart as given.)
-      if (!v.contains("capacity_keys") && !v.contains("capacity_bytes") && v.value("eviction", "lru") != "lru" &&
-          v["eviction"] != "none")
-        errors.add(path / "eviction", "never happens: the cache has no capacity_keys or capacity_bytes");
+      check_store(v, path, errors, "the cache has no capacity_keys or capacity_bytes");
     });
     return cache.build();
   }();
@@ -163,8 +130,7 @@ Cache::Cache(CacheConfig config, Context& context)
       rng_(context.streams.for_component(name_)),
       store_(config.store, &rng_),
       value_size_(config.value_size),
-      // The same for every cache of a run: a key has one size everywhere.
-      size_salt_(sim::mix64(context.streams.seed() ^ 0x76616c75652d7369)),
+      size_salt_(value_size_salt(context.streams.seed())),
       hit_time_(config.hit_time),
       miss_time_(config.has_miss_time ? config.miss_time : config.hit_time),
       write_time_(config.has_write_time ? config.write_time : config.hit_time),
@@ -247,7 +213,6 @@ void Cache::start() {
   std::uint64_t keys = std::max<std::uint64_t>(context_.key_space, 1);
   if (store_.config().capacity_keys) keys = std::min(keys, *store_.config().capacity_keys);
   store_.reserve(keys);
-  reserved_keys_ = keys;
 }
 
 void Cache::on_request(Request& request) {
@@ -379,26 +344,9 @@ void Cache::count_stale(const Request& request) {
 void Cache::fetch(Request& request) {
   request.held_by = waiting_mark_;
   ++waiting_;
-  if (coalesce_) {
-    std::uint64_t& out = in_flight_.at(request.key);
-    if (out != 0) {
-      // A read of this key is out already: wait for its answer, last in line.
-      std::uint32_t joiner = free_joiner_;
-      if (joiner == kNoJoiner) {
-        joiner = static_cast<std::uint32_t>(joiners_.size());
-        joiners_.push_back(Joiner{});
-      } else {
-        free_joiner_ = joiners_[joiner].next;
-      }
-      joiners_[joiner] = Joiner{&request, kNoJoiner};
-      const auto first = static_cast<std::uint32_t>(out >> 32 & 0x7FFFFFFF);
-      const auto last = static_cast<std::uint32_t>(out & 0xFFFFFFFF);
-      if (last != 0) joiners_[last - 1].next = joiner;
-      out = kFetchOut | std::uint64_t{first != 0 ? first : joiner + 1} << 32 | (joiner + 1);
-      ++coalesced_;
-      return;
-    }
-    out = kFetchOut;
+  if (coalesce_ && !flights_.join(request.key, request)) {
+    ++coalesced_;  // a read of this key is out already: it waits for its answer, last in line
+    return;
   }
   ++fetches_;
   call(*backend_, request);
@@ -460,20 +408,8 @@ void Cache::fetched(Request& request, const Request& call) {
   if (call.failure) ++fetch_failures_;
   else fill(request.key, call.version);
   // The read's parent first, then those that waited for it, in turn.
-  std::uint32_t joiner = kNoJoiner;
-  if (coalesce_) {
-    std::uint64_t& out = in_flight_.at(request.key);
-    joiner = static_cast<std::uint32_t>(out >> 32 & 0x7FFFFFFF) - 1;  // kNoJoiner when none
-    out = 0;
-  }
   answer_fetched(request, call);
-  while (joiner != kNoJoiner) {
-    const Joiner j = joiners_[joiner];
-    joiners_[joiner].next = free_joiner_;
-    free_joiner_ = joiner;
-    answer_fetched(*j.request, call);
-    joiner = j.next;
-  }
+  if (coalesce_) flights_.land(request.key, [this, &call](Request& waiter) { answer_fetched(waiter, call); });
 }
 
 void Cache::answer_fetched(Request& request, const Request& call) {
@@ -592,13 +528,8 @@ void Cache::crash() {
     request->disown_calls();
     fail(*request);
   }
-  in_flight_ = sim::KeyMap{};
+  flights_.clear();
   revalidating_ = sim::KeyMap{};
-  free_joiner_ = kNoJoiner;
-  for (std::uint32_t j = static_cast<std::uint32_t>(joiners_.size()); j-- > 0;) {
-    joiners_[j].next = free_joiner_;
-    free_joiner_ = j;
-  }
   // The dirty entries were acknowledged and never reached the backend.
   store_.flush([this](const CacheEntry&) { ++lost_writes_; });
   while (!write_backs_.empty()) write_backs_.pop_front();
@@ -625,18 +556,9 @@ void Cache::on_window_begin(sim::Time now) {
 void Cache::check_invariants() const {
   Component::check_invariants();
   pool_.check_invariants();
-  // A walk of the store visits every entry and index slot, mostly missing
-  // the processor's caches: 10 to 20 ms at 10^5 keys. At every report
-  // interval it took more time than the rest of the run of
-  // bench/cache-aside.json. Spaced out by kWalkSpacing operations per key
-  // reserved, it costs a sixteenth of a slot's visit per operation; the
-  // check at the run's end always walks.
-  const CacheCounters& c = store_.counters();
-  const std::uint64_t operations = c.lookups + c.insertions + c.rejections + c.invalidations;
-  if (now() >= context_.end || operations - operations_at_walk_ >= kWalkSpacing * reserved_keys_) {
-    operations_at_walk_ = operations;
-    store_.check_invariants();
-  }
+  // The store's walk at every report interval took more time than the rest
+  // of the run of bench/cache-aside.json: spaced out, and always at the end.
+  store_.check_invariants_spaced(now() >= context_.end);
   assert(stats_.busy.value() + stats_.queue.value() + waiting_ == stats_.in_system.value());
   assert(waiting_ >= 0);
 }

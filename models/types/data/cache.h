@@ -68,6 +68,7 @@
 #include "models/runtime/cache_store.h"
 #include "models/runtime/component_type.h"
 #include "models/runtime/dependency.h"
+#include "models/runtime/single_flight.h"
 #include "models/runtime/worker_pool.h"
 #include "sim/key_map.h"
 #include "sim/ring_buffer.h"
@@ -124,13 +125,6 @@ class Cache final : public Component {
   enum Timer : std::uint32_t { kWriteBack = kFirstTimer, kDone };
   enum Found : std::uint32_t { kMiss = 0, kHit = 1, kHitRevalidate = 2 };
   static constexpr std::uint32_t kFoundBits = 2;
-  // A request waiting for a backend read another request made for its key,
-  // in a list per key (single-flight).
-  struct Joiner {
-    Request* request;
-    std::uint32_t next;  // kNoJoiner: the last
-  };
-  static constexpr std::uint32_t kNoJoiner = 0xFFFFFFFF;
   struct WriteBack {
     std::uint64_t key = 0, version = 0;
     sim::Time due{};
@@ -177,13 +171,9 @@ class Cache final : public Component {
   CacheConfig::WriteMode write_mode_;
   sim::Time write_back_delay_{};
   bool coalesce_;
-  // Single-flight: by key, whether a backend read is out for it (the read's
-  // parent is the first to wait), and the list of the others waiting for
-  // it: kFetchOut | (first joiner + 1) << 32 | (last joiner + 1); 0: none.
-  static constexpr std::uint64_t kFetchOut = std::uint64_t{1} << 63;
-  sim::KeyMap in_flight_;
-  std::vector<Joiner> joiners_;  // grown to the most ever waiting at once, then reused
-  std::uint32_t free_joiner_ = kNoJoiner;
+  // Coalescing: the backend reads out (each one's parent is the first to
+  // wait), and the misses waiting for them.
+  SingleFlight flights_;
   sim::KeyMap revalidating_;  // by key: 1 while a background refresh is out
   std::uint32_t waiting_mark_;  // Request::held_by of requests waiting on the backend
   std::int64_t waiting_ = 0;
@@ -200,12 +190,6 @@ class Cache final : public Component {
   std::uint64_t write_backs_sent_ = 0, write_backs_absorbed_ = 0, write_back_failures_ = 0, lost_writes_ = 0;
   std::uint64_t flushes_ = 0;
   sim::TimeWeighted bytes_, keys_, dirty_;
-  // The store's own check walks every entry and index slot: the interval
-  // checks run it once kWalkSpacing operations per key reserved have passed
-  // since the last walk, and at the run's end (check_invariants).
-  static constexpr std::uint64_t kWalkSpacing = 16;
-  std::uint64_t reserved_keys_ = 1;
-  mutable std::uint64_t operations_at_walk_ = 0;
 };
 
 }  // namespace archsim::models
