@@ -71,6 +71,16 @@ class WorkerPool {
   // queue_full failure (a replica that is down refuses with its own cause).
   // `request.arrived` must be set: a wait counts from it.
   Admission admit(Request& request, sim::Time now);
+  // admit(), and the owner's count of what it holds: an admitted request
+  // (started or queued) is inside from now on, a refused one is counted as
+  // rejected, for the owner to send back failed. The owner begins what
+  // started.
+  Admission enter(Request& request, sim::Time now) {
+    const Admission admission = admit(request, now);
+    if (admission == Admission::Rejected) ++stats_.counters.rejected;
+    else stats_.in_system.add(now, +1);
+    return admission;
+  }
   // Frees the worker `request` held (the request is done here) and returns
   // the replica it was on.
   std::size_t free_worker(Request& request, sim::Time now);

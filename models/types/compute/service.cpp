@@ -231,16 +231,13 @@ void Service::connect(Wiring& wiring) {
 void Service::on_request(Request& request) {
   ++stats_.counters.arrivals;
   request.arrived = now();
-  switch (pool_.admit(request, now())) {
+  switch (pool_.enter(request, now())) {
     case WorkerPool::Admission::Started:
-      stats_.in_system.add(now(), +1);
       begin(request);
       return;
     case WorkerPool::Admission::Queued:
-      stats_.in_system.add(now(), +1);
       return;
     case WorkerPool::Admission::Rejected:
-      ++stats_.counters.rejected;
       reply(request);
       return;
   }

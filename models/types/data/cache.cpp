@@ -218,16 +218,13 @@ void Cache::start() {
 void Cache::on_request(Request& request) {
   ++stats_.counters.arrivals;
   request.arrived = now();
-  switch (pool_.admit(request, now())) {
+  switch (pool_.enter(request, now())) {
     case WorkerPool::Admission::Started:
-      stats_.in_system.add(now(), +1);
       begin(request);
       return;
     case WorkerPool::Admission::Queued:
-      stats_.in_system.add(now(), +1);
       return;
     case WorkerPool::Admission::Rejected:
-      ++stats_.counters.rejected;
       reply(request);
       return;
   }

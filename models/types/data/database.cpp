@@ -207,16 +207,13 @@ void Database::admit_to_primary(Request& request) {
 
 void Database::admit_at(Request& request, std::size_t server) {
   request.instance = static_cast<std::int32_t>(server);
-  switch (pool_.admit(request, now())) {
+  switch (pool_.enter(request, now())) {
     case WorkerPool::Admission::Started:
-      stats_.in_system.add(now(), +1);
       begin(request);
       return;
     case WorkerPool::Admission::Queued:
-      stats_.in_system.add(now(), +1);
       return;
     case WorkerPool::Admission::Rejected:
-      ++stats_.counters.rejected;
       reply(request);
       return;
   }
