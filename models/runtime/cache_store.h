@@ -174,6 +174,11 @@ class CacheStore {
   bool mark_clean(std::uint64_t key, std::uint64_t version);
   // The entry without using it (no counters, no policy, no expiry check).
   const CacheEntry* peek(std::uint64_t key) const;
+  // Asks the processor to load the key's index slot: a hint for a lookup
+  // soon, with no effect on the store.
+  void prefetch(std::uint64_t key) const {
+    if (index_mask_ != 0) __builtin_prefetch(&index_[tag_of(key) & index_mask_]);
+  }
 
   // Every resident entry, expired or not, in the store's fixed internal
   // order (not by time). O(entries ever allocated).

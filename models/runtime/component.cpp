@@ -19,6 +19,8 @@ Failure FailureCauses::intern(std::string_view name) {
 }
 
 void Node::on_timer(std::uint32_t, std::uint64_t) { assert(false && "unexpected timer"); }
+void Node::expect(const Request&) {}
+
 void Node::on_call_timeout(Request&) { assert(false && "a timeout on a dependency without one"); }
 
 void Node::on_event(std::uint32_t kind, std::uint64_t data) {

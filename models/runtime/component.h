@@ -78,6 +78,12 @@ class Node : public sim::EventTarget {
   // dropped. Only nodes whose dependencies have timeouts get this.
   virtual void on_call_timeout(Request& call);
   virtual void on_timer(std::uint32_t kind, std::uint64_t data);
+  // Whether this node wants to hear of requests sent to it as they leave
+  // their sender (expect), a link latency before they arrive: a cache
+  // uses the time to bring its key's index into the processor's cache.
+  // Nothing it does there may change what the simulation does.
+  virtual bool expects_requests() const { return false; }
+  virtual void expect(const Request& request);
 
   void on_event(std::uint32_t kind, std::uint64_t data) final;
 
@@ -153,6 +159,7 @@ class Node : public sim::EventTarget {
       return;
     }
   }
+  if (link.announced) link.to->expect(request);
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (link.request_channel >= 0)
     context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);

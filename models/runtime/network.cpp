@@ -73,6 +73,7 @@ Link& Network::link(Node& from, Node& to) {
   l->latency = Delay(make_time_distribution(*latency));
   l->network = this;
   l->disturbed = disturbed();
+  l->announced = to.expects_requests();
   l->rng = context_.streams.for_component("link:" + from.name() + "->" + to.name());
   l->loss_rng = context_.streams.for_component("link-loss:" + from.name() + "->" + to.name());
   if (l->latency.is_constant()) {

@@ -61,6 +61,7 @@ struct Link {
   int request_channel = -1;  // the engine's lanes for a constant latency, or -1
   int reply_channel = -1;
   bool disturbed = false;    // a fault is in force somewhere: ask the network before sending
+  bool announced = false;    // the callee hears of each request as it is sent (Node::expect)
   Network* network = nullptr;
   sim::Rng rng;
   sim::Rng loss_rng;  // whether a message on a lossy link is lost: apart, so the latency draws stay

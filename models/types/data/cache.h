@@ -109,6 +109,11 @@ class Cache final : public Component {
   std::int64_t capacity() const override { return pool_.capacity(); }
 
   void on_request(Request& request) override;
+  // A read on its way: its key's index slot is loaded ahead of the lookup.
+  bool expects_requests() const override { return true; }
+  void expect(const Request& request) override {
+    if (request.access == Access::Read) store_.prefetch(request.key);
+  }
   void on_reply(Request& call) override;
   void on_timer(std::uint32_t kind, std::uint64_t data) override;
 
