@@ -63,7 +63,8 @@ class LeakyBucket final : public RateLimit {
     // (consecutive ones, exactly T apart: each found the one before still
     // queued), those after now; one leaving exactly now has left.
     std::int64_t& last = last_leave_[slot];
-    const __int128 ahead = last > now.ns ? (static_cast<__int128>(last) - now.ns + interval_ - 1) / interval_ : 0;
+    // last <= kFar + 1e18 and interval <= 1e18: the sum stays below 2^63.
+    const std::int64_t ahead = last > now.ns ? (last - now.ns + interval_ - 1) / interval_ : 0;
     if (ahead >= capacity_) return kRefused;
     // A queue at a vanishing rate may reach past any run: kFar then.
     last = std::max(now.ns, std::min(last, kFar) + interval_);
