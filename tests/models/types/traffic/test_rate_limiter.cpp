@@ -129,6 +129,25 @@ TEST_CASE("a service's call step to a limiter without backend fails the handler 
   CHECK(r["summary"]["latency_ms"]["mean"].get<double>() == ms(2));  // the admitted: the compute step only
 }
 
+TEST_CASE("a limiter deep in the architecture still knows each request's client") {
+  // Both workloads call the api, whose handler asks the quota, keyed by
+  // client: the client is found by walking up the calls.
+  std::string text = "{";
+  text += kOneSecondWindow;
+  text += R"("workloads": [)" + constant_client("heavy", 100, "api") + ", " + constant_client("light", 10, "api") + R"(],
+    "components": [
+      { "type": "service", "name": "api", "workers": 10,
+        "handlers": { "request": [ { "call": "quota" } ] } },
+      { "type": "rate_limiter", "name": "quota", "key": "client",
+        "algorithm": "sliding_log", "limit": 20, "window_ms": 1000 }
+    ]})";
+  const Json r = run_scenario(text);
+  const Json& q = r["components"]["quota"];
+  CHECK(count(q["rate_limited_by_client"]["heavy"]) == 80);
+  CHECK(count(q["rate_limited_by_client"]["light"]) == 0);
+  CHECK(count(r["workloads"]["heavy"]["failed"]["rate_limited"]) == 80);
+}
+
 TEST_CASE("a leaky bucket gateway holds requests in its queue and lets one through per 1/r") {
   // 100 per second into a bucket draining 50 per second, 5 places: the
   // queue stays full, half the requests are refused, and what leaves is
