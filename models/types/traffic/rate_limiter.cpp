@@ -286,7 +286,12 @@ void RateLimiter::decide(Request& request) {
   }
   ++admitted_;
   if (!store_) stats_.in_system.add(now(), +1);
+  // Its wait is known now: the time until its turn to leave (0 but in a
+  // leaky bucket's queue), counted from the decision, after any store call.
   ++stats_.counters.started;
+  const sim::Time wait = leave_at - now();
+  stats_.counters.wait_ns += wait.ns;
+  stats_.wait.record(wait.ns);
   if (leave_at == now()) {
     pass(request);
     return;
@@ -305,9 +310,6 @@ void RateLimiter::on_timer(std::uint32_t kind, std::uint64_t data) {
 
 void RateLimiter::leave(Request& request) {
   stats_.queue.add(now(), -1);
-  const sim::Time waited = now() - request.arrived;
-  stats_.counters.wait_ns += waited.ns;
-  stats_.wait.record(waited.ns);
   pass(request);
 }
 
@@ -333,6 +335,7 @@ void RateLimiter::on_reply(Request& call) {
     ++store_failures_;
     ++admitted_;
     ++stats_.counters.started;
+    stats_.wait.record(0);
     pass(request);
     return;
   }
