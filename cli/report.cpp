@@ -343,8 +343,8 @@ void write_faults(std::ostringstream& out, const Json& r) {
 // What the data components' own figures say, one line each, for those that
 // report them: a cache's hit rate, stale reads, replication lag, writes lost
 // in failovers, requests without a quorum, the shares of a router's shards
-// and the keys each reshard moved; under a database with replicas, a line
-// per server by its role at the end.
+// and the keys each reshard moved, a rate limiter's refusals; under a
+// database with replicas, a line per server by its role at the end.
 void write_data(std::ostringstream& out, const Json& r) {
   struct Lines {
     std::string name, line;
@@ -376,6 +376,24 @@ void write_data(std::ostringstream& out, const Json& r) {
         }
         parts.push_back("hit rate by edge " + sig(100 * low) + "% to " + sig(100 * high) + "%");
       }
+    }
+    // A rate limiter: what its limit refused, per client where it keys by client.
+    if (c.contains("rate_limited") && c.contains("admitted")) {
+      const std::uint64_t decided = c["admitted"].get<std::uint64_t>() + c["rate_limited"].get<std::uint64_t>();
+      std::string part = "rate limited " + count(c["rate_limited"]) + " of " + count(Json(decided));
+      if (!c["rate_limited_fraction"].is_null())
+        part += " (" + sig(100 * c["rate_limited_fraction"].get<double>()) + "%)";
+      parts.push_back(part);
+      if (c.contains("rate_limited_by_client") && c["rate_limited_by_client"].size() > 1) {
+        std::string by;
+        for (const auto& [client, n] : c["rate_limited_by_client"].items())
+          by += (by.empty() ? "" : ", ") + shown_name(client) + " " + count(n);
+        parts.push_back("by client " + by);
+      }
+      if (c.contains("keys_evicted") && c["keys_evicted"].get<std::uint64_t>() > 0)
+        parts.push_back("keys evicted " + count(c["keys_evicted"]));
+      if (c.contains("store_failures") && c["store_failures"].get<std::uint64_t>() > 0)
+        parts.push_back("let through on store failures " + count(c["store_failures"]));
     }
     // Stale reads are possible with copies that can lag: replicas that
     // replicated something, or a quorum store's nodes.

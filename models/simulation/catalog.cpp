@@ -7,6 +7,7 @@
 #include "models/types/data/kv_store.h"
 #include "models/types/data/shard_router.h"
 #include "models/types/traffic/load_balancer.h"
+#include "models/types/traffic/rate_limiter.h"
 
 namespace archsim::models {
 
@@ -18,6 +19,7 @@ const std::vector<ComponentType>& component_types() {
       database_type(),
       kv_store_type(),
       load_balancer_type(),
+      rate_limiter_type(),
       service_type(),
       shard_router_type(),
   };

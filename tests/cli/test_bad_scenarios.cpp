@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: cache, cdn, database, kv_store, load_balancer, service, shard_router; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: cache, cdn, database, kv_store, load_balancer, rate_limiter, service, shard_router; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -965,4 +965,74 @@ TEST_CASE("a range shard past the workloads' last key would hold nothing and is 
   CHECK(r.outcome.err == only(r, "components[2].split_points[0]: is past the last key (999: the workloads' keys run from "
                                  "0 to 999), so shard db-primary would hold no key; lower the split points, or add keys "
                                  "to the workloads"));
+}
+
+namespace {
+
+// users -> gateway (a token bucket) -> web; `patch` changes the gateway's keys
+// (null removes one).
+Json with_limiter(const Json& patch) {
+  Json s = small_scenario();
+  s["workloads"][0]["target"] = "gateway";
+  Json gateway = Json::parse(R"({ "type": "rate_limiter", "name": "gateway", "backend": "web",
+                                  "algorithm": "token_bucket", "rate_qps": 100, "burst": 10 })");
+  for (const auto& [key, value] : patch.items()) {
+    if (value.is_null()) gateway.erase(key);
+    else gateway[key] = value;
+  }
+  s["components"].push_back(gateway);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a rate limiter in front of a component that does not exist gets a suggestion") {
+  const auto r = refuse(with_limiter({{"backend", "wbe"}}));
+  CHECK(r.outcome.err == only(r, "components[2].backend: no component named \"wbe\"; did you mean \"web\"?"));
+}
+
+TEST_CASE("a rate limiter's rate, burst, limit and window must be positive") {
+  auto r = refuse(with_limiter({{"rate_qps", 0}, {"burst", 0}}));
+  const std::string f = r.file + ": components[2]";
+  CHECK(r.outcome.err == f + ".rate_qps: must be a number greater than 0, got 0\n" + f +
+                             ".burst: must be an integer of at least 1, got 0\n" + "2 problems; nothing was run\n");
+  r = refuse(with_limiter({{"algorithm", "fixed_window"}, {"rate_qps", nullptr}, {"burst", nullptr},
+                           {"limit", 0}, {"window_ms", -5}}));
+  CHECK(r.outcome.err == f + ".limit: must be an integer of at least 1, got 0\n" + f +
+                             ".window_ms: must be a number greater than 0, got -5\n" + "2 problems; nothing was run\n");
+  r = refuse(with_limiter({{"algorithm", "sliding_window"}, {"rate_qps", nullptr}, {"burst", nullptr},
+                           {"limit", 3}, {"window_ms", 1e-7}}));
+  CHECK(r.outcome.err == only(r, "components[2].window_ms: must be at least a nanosecond (1e-6 ms), got 1e-07"));
+}
+
+TEST_CASE("a rate limiter's algorithm takes exactly its own parameters") {
+  auto r = refuse(with_limiter({{"burst", nullptr}}));
+  CHECK(r.outcome.err == only(r, "components[2]: token_bucket needs rate_qps and burst; missing burst"));
+  r = refuse(with_limiter({{"limit", 10}}));
+  CHECK(r.outcome.err ==
+        only(r, "components[2].limit: is not used by algorithm token_bucket, which takes rate_qps and burst"));
+  r = refuse(with_limiter({{"algorithm", "token-bucket"}}));
+  CHECK(r.outcome.err == only(r, "components[2].algorithm: \"token-bucket\" is not one of: token_bucket, "
+                                 "leaky_bucket, fixed_window, sliding_log, sliding_window; did you mean "
+                                 "\"token_bucket\"?"));
+}
+
+TEST_CASE("a rate limiter's keys are bounded, and max_keys needs a key") {
+  auto r = refuse(with_limiter({{"max_keys", 10}}));
+  CHECK(r.outcome.err ==
+        only(r, "components[2].max_keys: is only used with key user_id or client, but the key is global"));
+  r = refuse(with_limiter({{"algorithm", "sliding_log"}, {"rate_qps", nullptr}, {"burst", nullptr},
+                           {"limit", 10000}, {"window_ms", 1000}, {"key", "user_id"}}));
+  CHECK(r.outcome.err == only(r, "components[2].limit: the log keeps limit entries for each of 10000 keys: "
+                                 "100000000 entries, more than 10000000; lower limit or max_keys, or use "
+                                 "sliding_window"));
+  r = refuse(with_limiter({{"key", "user_id"}, {"max_keys", 2000000}}));
+  CHECK(r.outcome.err == only(r, "components[2].max_keys: must be an integer of at most 1000000, got 2000000"));
+}
+
+TEST_CASE("a rate limiter's counter store must be a cache") {
+  auto r = refuse(with_limiter({{"counter_store", "db-primary"}}));
+  CHECK(r.outcome.err == only(r, "components[2].counter_store: \"db-primary\" is a service; it must be a cache (cache)"));
+  r = refuse(with_limiter({{"counter_store", "redis"}}));
+  CHECK(r.outcome.err == only(r, "components[2].counter_store: no cache named \"redis\""));
 }

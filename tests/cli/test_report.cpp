@@ -485,3 +485,21 @@ TEST_CASE("a CDN says its hit rate, the origin's offload in requests and bytes, 
   CHECK(line.size() >= offload.size());
   CHECK(line.substr(line.size() - offload.size()) == offload);
 }
+
+TEST_CASE("a rate limiter says what its limit refused, and by client when it keys by client") {
+  const Report r = run_report(Json::parse(read_file(source_dir() / "scenarios" / "rate-limiters.json")));
+  INFO(r.text);
+  // Three significant digits: 33.0%.
+  CHECK(line_starting(r.text, "  token-bucket: ") == "  token-bucket: rate limited 3,921 of 11,869 (33.0%)");
+  // heavy every 10 ms, light every 100 ms, 20 tokens a second for each,
+  // over a window of 1 s: heavy gets 20 of its 100 through, light all 10.
+  const Report keyed = run_report(Json::parse(R"({ "name": "keyed", "duration_s": 2, "warmup_s": 1,
+    "workloads": [
+      { "name": "heavy", "target": "gateway", "arrival": { "type": "constant", "rate_qps": 100 } },
+      { "name": "light", "target": "gateway", "arrival": { "type": "constant", "rate_qps": 10 } }],
+    "components": [
+      { "type": "rate_limiter", "name": "gateway", "key": "client",
+        "algorithm": "token_bucket", "rate_qps": 20, "burst": 1 }]})"));
+  INFO(keyed.text);
+  CHECK(line_starting(keyed.text, "  gateway: ") == "  gateway: rate limited 80 of 110 (72.7%); by client heavy 80, light 0");
+}

@@ -4,7 +4,8 @@
 // Golden files: tests/scenarios/expected/NAME.json holds a few summary
 // figures of the short run of scenarios/NAME.json (see scenario_runs.h):
 // offered, completed, failed.total, throughput and latency mean/p50/p99 end
-// to end, and each component's throughput and utilization. Integers must be
+// to end, and each component's throughput and utilization (and a rate
+// limiter's rate_limited). Integers must be
 // equal; numbers with a fraction equal to a relative 1e-9 (the results are
 // deterministic, the margin only forgives the last bits of a libm).
 //
@@ -60,8 +61,11 @@ Json expected_summary(const Json& r) {
   summary["latency_ms"] = {{"mean", s["latency_ms"]["mean"]}, {"p50", s["latency_ms"]["p50"]}, {"p99", s["latency_ms"]["p99"]}};
   out["summary"] = summary;
   Json components = Json::object();
-  for (const auto& [name, c] : r["components"].items())
+  for (const auto& [name, c] : r["components"].items()) {
     components[name] = {{"throughput_qps", c["throughput_qps"]}, {"utilization", c["utilization"]}};
+    // A rate limiter's refusals, from the figure it declares.
+    if (c.contains("rate_limited")) components[name]["rate_limited"] = c["rate_limited"];
+  }
   out["components"] = components;
   return out;
 }
