@@ -400,9 +400,9 @@ TEST_CASE("a router's line says each reshard with the keys it moved; a reshard's
     CHECK(line.substr(line.size() - said.size()) == said);
     // At an instant: no until; nothing fails after it, so the clients
     // recovered at once, and its counts, from the instant to the recovery,
-    // hold nothing.
+    // hold nothing; nothing detects a reshard.
     CHECK(words(line_starting(r.text, std::string("  add_shard ") + name + " ")) ==
-          std::vector<std::string>{"add_shard", name, "30.0", "s", "-", "0", "0", "-", "0", "s"});
+          std::vector<std::string>{"add_shard", name, "30.0", "s", "-", "0", "0", "-", "-", "0", "s"});
   }
 }
 
@@ -484,4 +484,17 @@ TEST_CASE("a CDN says its hit rate, the origin's offload in requests and bytes, 
   CHECK(line.rfind(rates, 0) == 0);
   CHECK(line.size() >= offload.size());
   CHECK(line.substr(line.size() - offload.size()) == offload);
+}
+
+TEST_CASE("the faults table says how long a fault took to detect, and by whom, or - when nothing detected it") {
+  const Report r = run_report(Json::parse(read_file(source_dir() / "scenarios" / "crash-health-checks.json")));
+  INFO(r.text);
+  const std::vector<std::string> plain = words(line_starting(r.text, "  crash web-plain[1] "));
+  const std::vector<std::string> checked = words(line_starting(r.text, "  crash web-checked[1] "));
+  REQUIRE(plain.size() >= 3);
+  REQUIRE(checked.size() >= 5);
+  // ... detected after, recovered after: the last cells.
+  CHECK(std::vector<std::string>(plain.end() - 3, plain.end()) == std::vector<std::string>{"-", "0", "s"});
+  CHECK(std::vector<std::string>(checked.end() - 6, checked.end()) ==
+        std::vector<std::string>{"2.80", "s", "by", "lb-checked", "0", "s"});
 }
