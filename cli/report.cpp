@@ -309,7 +309,7 @@ std::string server_role(const Json& servers, std::size_t i) {
 void write_faults(std::ostringstream& out, const Json& r) {
   if (!r.contains("faults") || r["faults"]["timeline"].empty()) return;
   const double simulated_s = r["run"]["simulated_s"].get<double>();
-  Table faults("Faults", {{"from"}, {"until"}, {"offered"}, {"failed"}, {"by cause", false}, {"recovered after"}});
+  Table faults("Faults", {{"from"}, {"until"}, {"offered"}, {"failed"}, {"by cause", false}, {"detected after"}, {"recovered after"}});
   for (const auto& f : r["faults"]["timeline"]) {
     std::string label = f["action"].get<std::string>() + " ";
     if (f.contains("target"))
@@ -326,12 +326,16 @@ void write_faults(std::ostringstream& out, const Json& r) {
     else if (f["end_s"].is_null() || f["end_s"].get<double>() >= simulated_s) recovered = "-";
     else recovered = "not by the end";
     const std::string why = failures(f["failed"]);
+    // Time to detect, with who detected it (a load balancer's health checks).
+    std::string detected = "-";
+    if (f.contains("detection_s") && !f["detection_s"].is_null())
+      detected = sig(f["detection_s"].get<double>()) + " s by " + f["detected_by"].get<std::string>();
     faults.add(label, {sig(f["start_s"].get<double>()) + " s",
                        f["end_s"].is_null() ? std::string("run end")
                        : instant            ? std::string("-")
                                             : sig(f["end_s"].get<double>()) + " s",
                        began ? count(f["offered"]) : "-", began ? count(f["failed"]["total"]) : "-",
-                       why.empty() ? "-" : why, recovered});
+                       why.empty() ? "-" : why, detected, recovered});
   }
   faults.write(out, faults.label_cells());
   const Json& criteria = r["faults"]["recovery"];

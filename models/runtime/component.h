@@ -48,6 +48,7 @@ struct Context {
   // walk up the calls that would tell.
   bool callers_may_give_up = false;
   bool over_in_flight = false;  // more requests alive than max_in_flight: the run stops
+  FaultDetections detections;   // components' reports of faults they noticed (fault.h)
 
   explicit Context(std::uint64_t seed) : streams(seed) {}
 };

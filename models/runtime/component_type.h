@@ -85,6 +85,10 @@ struct ComponentType {
   // The calls a component makes for an incoming operation; false when it
   // cannot serve that operation at all.
   std::function<bool(const spec::Json& config, const std::string& operation, std::vector<Outflow>& out)> route;
+  // Optional: the requests a component sends of its own accord, not for a
+  // request that reached it (a load balancer's health probes); the scenario
+  // check follows them from there like a workload's.
+  std::function<void(const spec::Json& config, std::vector<Outflow>& out)> originates;
   // Optional checks against the rest of the scenario, run once every name
   // resolves; `reaching` lists the operations that reach the component.
   std::function<void(const spec::Json& config, const std::vector<std::string>& reaching, const ScenarioView& scenario,

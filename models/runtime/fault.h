@@ -14,10 +14,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 
 #include "sim/time.h"
 
 namespace archsim::models {
+
+class Node;
 
 struct FaultAction {
   enum class Kind : std::uint8_t { Crash, Recover, SlowDown, Flush, AddShard, RemoveShard };
@@ -26,6 +30,26 @@ struct FaultAction {
   double factor = 1;          // SlowDown: > 0
   sim::Time added{};          // SlowDown: >= 0
   std::int64_t shards = 0;    // AddShard, RemoveShard: >= 1
+};
+
+// Where a component says it has noticed that a part of another is down: a
+// load balancer's health checks eject a replica (later, a circuit breaker
+// opens on a dependency). The fault timeline, when the run has one, listens
+// and takes the first such report on a fault's target while the fault is in
+// force as its detection (time to detect); without a listener nobody hears.
+// Reports are rare (a state change, not a request): a plain function call.
+class FaultDetections {
+ public:
+  // `target` and `replica` (-1: the whole of it) are what was found down,
+  // `by` who found it, at `at`.
+  using Listener = std::function<void(const Node& target, std::int32_t replica, const Node& by, sim::Time at)>;
+  void listen(Listener listener) { listener_ = std::move(listener); }
+  void detected(const Node& target, std::int32_t replica, const Node& by, sim::Time at) const {
+    if (listener_) listener_(target, replica, by, at);
+  }
+
+ private:
+  Listener listener_;
 };
 
 }  // namespace archsim::models

@@ -61,6 +61,10 @@ class FailureCauses {
 // drops its entry). Data components act on it; the others pass it on.
 enum class Access : std::uint8_t { Read = 0, Write = 1, Delete = 2 };
 
+// The user_id of a request no user sent (a load balancer's health probe):
+// nothing keyed by user (a session) is touched by it.
+inline constexpr std::uint64_t kNoUser = ~std::uint64_t{0};
+
 struct Request {
   // The fields are in the order reset() stores them, laid out so that the
   // compiler pairs those stores into a few wide ones: keep both orders in

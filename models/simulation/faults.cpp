@@ -461,6 +461,9 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
     for (const auto& cause : e.kind->causes(item)) causes.intern(cause);
     entries_.push_back(std::move(e));
   }
+  simulation.detections().listen([this](const Node& target, std::int32_t replica, const Node& by, sim::Time at) {
+    detected(target, replica, by, at);
+  });
   // Ends first: at one instant, an action that ends leaves its target before
   // one that begins takes it (Simulation::at keeps the order of adding).
   for (std::size_t i = 0; i < entries_.size(); ++i)
@@ -493,6 +496,30 @@ void FaultTimeline::end(Entry& e) {
   e.watching = true;
   e.stretch_start = *e.until;
   e.at_stretch_start = e.at_end;
+}
+
+namespace {
+// Whether a report of `target` (replica `replica`, -1: all of it) found down
+// is about the part a fault reaches: a component (or a replica of it), or
+// an end of a link.
+bool reaches(const Node* node, std::int32_t fault_replica, const Node& target, std::int32_t replica) {
+  return node == &target && (fault_replica < 0 || replica < 0 || fault_replica == replica);
+}
+}  // namespace
+
+void FaultTimeline::detected(const Node& target, std::int32_t replica, const Node& by, sim::Time at) {
+  for (auto& e : entries_) {
+    // Only while it is in force: an instant's effect (a flush) leaves
+    // nothing down to detect.
+    if (!e.started || e.ended || e.detected_at) continue;
+    const bool about = e.reach.component != nullptr
+                           ? reaches(e.reach.component, e.reach.replica, target, replica)
+                           : reaches(e.reach.from.node, e.reach.from.replica, target, replica) ||
+                                 reaches(e.reach.to.node, e.reach.to.replica, target, replica);
+    if (!about) continue;
+    e.detected_at = at;
+    e.detected_by = by.name();
+  }
 }
 
 void FaultTimeline::interval_closed(sim::Time now) {
@@ -540,6 +567,8 @@ Json FaultTimeline::results(sim::Time now, const FailureCauses& causes) const {
     for (std::size_t i = 1; i < causes.size(); ++i) failed[causes.name(Failure{static_cast<std::uint8_t>(i)})] = t.failed[i];
     j["failed"] = failed;
     j["recovery_s"] = e.recovered_at ? Json((*e.recovered_at - *e.until).to_s()) : Json(nullptr);
+    j["detection_s"] = e.detected_at ? Json((*e.detected_at - e.at).to_s()) : Json(nullptr);
+    j["detected_by"] = e.detected_at ? Json(e.detected_by) : Json(nullptr);
     timeline.push_back(std::move(j));
   }
   out["timeline"] = std::move(timeline);

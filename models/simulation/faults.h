@@ -9,10 +9,13 @@
 // share of failed requests took to come back under a threshold and stay
 // there (docs/models/faults.md).
 //
+// It also takes, for each action aimed at a component or a link, the first
+// report that a component noticed its target down while it was in force
+// (FaultDetections: a load balancer's health checks ejecting a replica), as
+// its time to detect.
+//
 // Not modelled here: faults at random times (a mean time between failures),
-// the time a system takes to detect a fault (health checks and circuit
-// breakers will give it), and correlated faults beyond what the timeline
-// spells out.
+// and correlated faults beyond what the timeline spells out.
 #pragma once
 
 #include <cstdint>
@@ -96,9 +99,14 @@ class FaultTimeline {
     std::optional<sim::Time> good_since;
     Tally at_good_since;  // the totals when good_since began
     std::optional<sim::Time> recovered_at;
+    // The first report of its target found down while it was in force.
+    std::optional<sim::Time> detected_at;
+    std::string detected_by;
   };
   void begin(Entry& entry);
   void end(Entry& entry);
+  // A component found `target` (its replica `replica`, -1: the whole) down.
+  void detected(const Node& target, std::int32_t replica, const Node& by, sim::Time at);
 
   const Recorder& recorder_;
   double failed_ratio_max_ = 0;

@@ -382,6 +382,14 @@ void check_cross_references(const Json& config, const std::vector<spec::Referenc
       work.emplace_back(w["target"].get<std::string>(), op["name"].get<std::string>(), "workload \"" + w["name"].get<std::string>() + "\"");
     }
   }
+  // Requests components send of their own accord (health probes), from them.
+  for (const auto& name : component_names) {
+    const NodeInfo& info = nodes[name];
+    if (!info.valid || !info.type->originates) continue;
+    std::vector<Outflow> out;
+    info.type->originates(config["components"][info.index], out);
+    for (auto& o : out) work.emplace_back(o.target, o.operation, info.type->name + " \"" + name + "\"");
+  }
   while (!work.empty()) {
     auto [target, op, sender] = work.front();
     work.pop_front();

@@ -62,6 +62,9 @@ class Simulation final : private Wiring, private sim::EventTarget {
   void register_failure_cause(std::string_view name) { context_.failures.intern(name); }
   // What a fault reaches: the network, and the nodes by name (null: none).
   Network& network() { return *network_; }
+  // Where components report the faults they notice (a load balancer's
+  // ejections), for the fault timeline's time to detect.
+  FaultDetections& detections() { return context_.detections; }
   Component* component(std::string_view name);
   Node* find_node(const std::string& name) override;
 

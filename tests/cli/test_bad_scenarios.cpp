@@ -108,7 +108,7 @@ TEST_CASE("an enum value that is not a choice is refused with every choice and t
   s["components"][0]["policy"] = "round-robbin";
   const auto r = refuse(s);
   CHECK(r.outcome.err == only(r, "components[0].policy: \"round-robbin\" is not one of: round_robin, "
-                                 "weighted_round_robin, random, least_connections, power_of_two_choices, hash; "
+                                 "weighted_round_robin, random, least_connections, power_of_two_choices, hash, active_passive; "
                                  "did you mean \"round_robin\"?"));
 }
 
@@ -984,6 +984,19 @@ Json with_limiter(const Json& patch) {
   return s;
 }
 
+// A load balancer with health checks in front of a two-replica service;
+// `lb_extra` replaces its policy and health checks.
+Json health_checked(const std::string& lb_extra) {
+  return Json::parse(R"({
+    "workloads": [{ "name": "users", "target": "lb", "arrival": { "type": "poisson", "rate_qps": 10 } }],
+    "components": [
+      { "type": "load_balancer", "name": "lb", "backend": "web" )" + lb_extra + R"( },
+      { "type": "service", "name": "web", "replicas": 2,
+        "handlers": { "request": [{ "compute": { "type": "constant", "value_ms": 1 } }] } }
+    ]
+  })");
+}
+
 }  // namespace
 
 TEST_CASE("a rate limiter in front of a component that does not exist gets a suggestion") {
@@ -1035,4 +1048,37 @@ TEST_CASE("a rate limiter's counter store must be a cache") {
   CHECK(r.outcome.err == only(r, "components[2].counter_store: \"db-primary\" is a service; it must be a cache (cache)"));
   r = refuse(with_limiter({{"counter_store", "redis"}}));
   CHECK(r.outcome.err == only(r, "components[2].counter_store: no cache named \"redis\""));
+}
+
+TEST_CASE("health checks that would never eject, or never re-admit, are refused") {
+  const auto r = refuse(health_checked(R"(, "health_check": { "failures_to_eject": 0, "successes_to_readmit": 0,
+                                           "operation": "request" })"));
+  CHECK(r.outcome.err == r.file + ": components[0].health_check.failures_to_eject: must be an integer of at least 1, got 0\n" +
+                             r.file + ": components[0].health_check.successes_to_readmit: must be an integer of at least 1, got 0\n" +
+                             "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a probe timeout as long as the interval between probes is refused") {
+  const auto r = refuse(health_checked(R"(, "health_check": { "interval_ms": 500, "timeout_ms": 500, "operation": "request" })"));
+  CHECK(r.outcome.err == only(r, "components[0].health_check.timeout_ms: must be less than interval_ms (500), got 500: a "
+                                 "probe must end before the next round begins"));
+}
+
+TEST_CASE("active_passive without health checks is refused: the standby would never take over") {
+  const auto r = refuse(health_checked(R"(, "policy": "active_passive")"));
+  CHECK(r.outcome.err == only(r, "components[0]: policy active_passive needs health_check: the standby takes over only "
+                                 "once the active replica is found down"));
+}
+
+TEST_CASE("a probe operation the backend cannot serve is refused: a probe is a real request") {
+  const auto r = refuse(health_checked(R"(, "health_check": {})"));
+  CHECK(r.outcome.err == only(r, "components[1]: operation \"health\" reaches service \"web\" (from load_balancer \"lb\") "
+                                 "but it has no handler for it and no service_time"));
+}
+
+TEST_CASE("sessions other than none or local are refused") {
+  Json s = health_checked("");
+  s["components"][1]["sessions"] = "shared";
+  const auto r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[1].sessions: \"shared\" is not one of: none, local"));
 }

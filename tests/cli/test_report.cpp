@@ -400,9 +400,9 @@ TEST_CASE("a router's line says each reshard with the keys it moved; a reshard's
     CHECK(line.substr(line.size() - said.size()) == said);
     // At an instant: no until; nothing fails after it, so the clients
     // recovered at once, and its counts, from the instant to the recovery,
-    // hold nothing.
+    // hold nothing; nothing detects a reshard.
     CHECK(words(line_starting(r.text, std::string("  add_shard ") + name + " ")) ==
-          std::vector<std::string>{"add_shard", name, "30.0", "s", "-", "0", "0", "-", "0", "s"});
+          std::vector<std::string>{"add_shard", name, "30.0", "s", "-", "0", "0", "-", "-", "0", "s"});
   }
 }
 
@@ -502,4 +502,17 @@ TEST_CASE("a rate limiter says what its limit refused, and by client when it key
         "algorithm": "token_bucket", "rate_qps": 20, "burst": 1 }]})"));
   INFO(keyed.text);
   CHECK(line_starting(keyed.text, "  gateway: ") == "  gateway: rate limited 80 of 110 (72.7%); by client heavy 80, light 0");
+}
+
+TEST_CASE("the faults table says how long a fault took to detect, and by whom, or - when nothing detected it") {
+  const Report r = run_report(Json::parse(read_file(source_dir() / "scenarios" / "crash-health-checks.json")));
+  INFO(r.text);
+  const std::vector<std::string> plain = words(line_starting(r.text, "  crash web-plain[1] "));
+  const std::vector<std::string> checked = words(line_starting(r.text, "  crash web-checked[1] "));
+  REQUIRE(plain.size() >= 3);
+  REQUIRE(checked.size() >= 5);
+  // ... detected after, recovered after: the last cells.
+  CHECK(std::vector<std::string>(plain.end() - 3, plain.end()) == std::vector<std::string>{"-", "0", "s"});
+  CHECK(std::vector<std::string>(checked.end() - 6, checked.end()) ==
+        std::vector<std::string>{"2.80", "s", "by", "lb-checked", "0", "s"});
 }

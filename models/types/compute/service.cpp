@@ -101,7 +101,12 @@ spec::NodeRef service_spec() {
           std::vector<HandlerConfig> named;
           for (const auto& [operation, steps] : v.items()) named.push_back({operation, read_steps(steps)});
           c.handlers.insert(c.handlers.begin(), named.begin(), named.end());
-        });
+        })
+        .optional("sessions", Spec::enumeration("Where users' sessions live: none kept here (a stateless tier, which "
+                                                "keeps them in a shared store by a call step), or local, in the memory "
+                                                "of the replica that served the user (a crash loses them)",
+                                                {"none", "local"}))
+        .store<ServiceConfig>([](const Json& v, ServiceConfig& c) { c.sessions_local = v.get<std::string>() == "local"; });
     service.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
       if (!value.contains("service_time") && !value.contains("handlers"))
         errors.add(path, "needs service_time, handlers, or both: a service must know what to do with a request");
@@ -168,6 +173,18 @@ Service::Service(ServiceConfig config, Context& context)
     handler_names_.push_back(h.operation);
   }
   pool_.declare_metrics(metrics_);
+  if (config.sessions_local) {
+    sessions_ = std::make_unique<SessionTable>(static_cast<std::size_t>(pool_.replicas()));
+    metrics_.count("sessions_created", "sessions", "Users' sessions made: first visits, and logins again after a loss",
+                   &sessions_->created());
+    metrics_.count("sessions_lost", "sessions", "Sessions held by replicas when they crashed: their users logged out",
+                   &sessions_->lost());
+    metrics_.count("session_misses", "requests",
+                   "Requests admitted by a replica other than the one holding their user's session: logged out",
+                   &sessions_->misses());
+    metrics_.level("sessions_held", "sessions", "Sessions held in the replicas' memory", &sessions_->held(),
+                   LevelSeries::Mean);
+  }
   // What the workers wait on: the time-average of workers waiting on each
   // called component, over all workers (a parallel step waits on several),
   // from the waits that ended in the window.
@@ -231,7 +248,10 @@ void Service::connect(Wiring& wiring) {
 void Service::on_request(Request& request) {
   ++stats_.counters.arrivals;
   request.arrived = now();
-  switch (pool_.enter(request, now())) {
+  const WorkerPool::Admission admission = pool_.enter(request, now());
+  if (sessions_ && admission != WorkerPool::Admission::Rejected) [[unlikely]]
+    sessions_->admitted(request.user_id, static_cast<std::size_t>(request.instance), now());
+  switch (admission) {
     case WorkerPool::Admission::Started:
       begin(request);
       return;
@@ -351,6 +371,7 @@ sim::Time Service::slowed(const Step& step, const Request& request) {
 void Service::crash(std::size_t replica) {
   if (pool_.down(replica)) return;
   pool_.set_down(replica, crashed_);
+  if (sessions_) sessions_->crash(replica, now());
   // The calls of what it held are disowned: their callees now work for
   // nobody, which departures must check from here on.
   context_.callers_may_give_up = true;
@@ -413,6 +434,7 @@ void Service::on_window_begin(sim::Time now) {
 void Service::check_invariants() const {
   Component::check_invariants();
   pool_.check_invariants();
+  if (sessions_) sessions_->check_invariants();
   assert(stats_.busy.value() + stats_.queue.value() == stats_.in_system.value());
 }
 

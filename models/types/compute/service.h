@@ -25,10 +25,14 @@
 // those waiting in its queue, and refuses with crashed every request that
 // reaches it, until it recovers, empty.
 //
+// Sessions (sessions: local): each user's session lives on the replica that
+// admitted them; a crash loses its replica's sessions (session_table.h).
+//
 // Not modelled here: CPU contention between workers (each worker is its own
 // processor), per-request memory, retries on calls.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +40,7 @@
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
 #include "models/runtime/dependency.h"
+#include "models/runtime/session_table.h"
 #include "models/runtime/slow_down.h"
 #include "models/runtime/worker_pool.h"
 
@@ -57,6 +62,7 @@ struct ServiceConfig {
   std::string name;
   PoolConfig pool;
   std::vector<HandlerConfig> handlers;  // by declaration; service_time's last
+  bool sessions_local = false;          // users' sessions held in the replicas' memory (session_table.h)
 };
 
 spec::NodeRef service_spec();
@@ -127,6 +133,7 @@ class Service final : public Component {
   sim::Rng rng_;
   SlowDowns slow_;                             // by replica
   Failure crashed_{};                          // registered at the first crash
+  std::unique_ptr<SessionTable> sessions_;     // sessions: local only
 };
 
 }  // namespace archsim::models
