@@ -1,7 +1,7 @@
 #include "models/types/compute/service.h"
 
-#include <cassert>
 #include <algorithm>
+#include <cassert>
 #include <functional>
 #include <limits>
 

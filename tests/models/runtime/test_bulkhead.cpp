@@ -70,3 +70,24 @@ TEST_CASE("a call its caller gave up on gives its place back at the timeout, tho
   CHECK(count(r["components"]["front"]["bulkheads"]["back"]["in_flight"]["max"]) == 1);
   CHECK(count(r["components"]["back"]["arrivals"]) == 99);
 }
+
+TEST_CASE("a replica that crashes with a call in flight comes back with its bulkhead empty") {
+  // The call made at 100 ms (to 105 ms) is in flight when front crashes at
+  // 102 ms: it is disowned, and its reply dropped. Back at 200 ms, front's
+  // bulkhead of one has its place again: every call from then goes.
+  const auto r = run_scenario(R"({
+    "duration_s": 1,
+    "workloads": [{ "name": "clients", "target": "front", "arrival": { "type": "constant", "rate_qps": 100 } }],
+    "components": [
+      { "type": "service", "name": "front", "workers": 10,
+        "handlers": { "request": [ { "call": "back", "bulkhead": { "max_concurrent_calls": 1 } } ] } },
+      { "type": "service", "name": "back", "workers": 10, "service_time": { "type": "constant", "value_ms": 5 } }
+    ],
+    "faults": { "timeline": [ { "at_s": 0.102, "until_s": 0.2, "action": "crash", "target": "front" } ] }
+  })");
+  const auto& s = r["summary"];
+  CHECK(count(s["failed"]["bulkhead_full"]) == 0);
+  CHECK(count(s["failed"]["crashed"]) == 1 + 9);  // the one held at 102 ms, those of 110 to 190 ms
+  CHECK(count(s["completed"]) == 99 - 10);
+  CHECK(count(r["components"]["front"]["bulkheads"]["back"]["in_flight"]["max"]) == 1);
+}

@@ -257,3 +257,27 @@ TEST_CASE("a breaker counts its caller's timeouts as failures, and the callee's 
   CHECK(count(r["components"]["back"]["arrivals"]) == 4);
   CHECK(count(r["components"]["front"]["circuit_breakers"]["back"]["opens"]) == 1);
 }
+
+TEST_CASE("each replica of the caller has its own breaker") {
+  // front's two replicas take the requests in turn (k odd: replica 0, even:
+  // replica 1); back fails every one. Each breaker opens at its own second
+  // failure: replica 0's at 30 ms, replica 1's at 40 ms; a breaker shared by
+  // both would have opened at 20 ms.
+  const auto r = run_scenario(R"({
+    "duration_s": 0.5,
+    "workloads": [{ "name": "clients", "target": "front", "arrival": { "type": "constant", "rate_qps": 100 } }],
+    "components": [
+      { "type": "service", "name": "front", "replicas": 2, "workers": 10,
+        "handlers": { "request": [ { "call": "back",
+          "circuit_breaker": { "consecutive_failures": 2, "open_ms": 10000 } } ] } },
+      { "type": "service", "name": "back", "workers": 10, "service_time": { "type": "constant", "value_ms": 1 } }
+    ],
+    "faults": { "timeline": [ { "at_s": 0, "action": "fail", "target": "back", "fraction": 1 } ] }
+  })");
+  CHECK(count(r["summary"]["failed"]["error"]) == 4);
+  CHECK(count(r["summary"]["failed"]["circuit_open"]) == 45);
+  const auto& breaker = r["components"]["front"]["circuit_breakers"]["back"];
+  CHECK(count(breaker["opens"]) == 2);
+  CHECK(count(breaker["open_at_end"]) == 2);
+  CHECK(number(breaker["open_fraction"]) == doctest::Approx((470.0 + 460.0) / 2 / 500));
+}
