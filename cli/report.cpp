@@ -466,6 +466,31 @@ void write_data(std::ostringstream& out, const Json& r) {
 // against the offered and served rates, the servers needed against the
 // pool's replicas and utilization, and why they differ, said from what the
 // run shows (docs/estimate.md).
+// A line per guarded call and per shedding service, from the figures a
+// service declares (circuit_breakers, bulkheads, shed): how often a breaker
+// opened and how long it stayed open, what a bulkhead held and refused.
+void write_resilience(std::ostringstream& out, const Json& r) {
+  std::vector<std::string> lines;
+  for (const auto& [name, c] : r["components"].items()) {
+    if (c.contains("circuit_breakers"))
+      for (const auto& [target, b] : c["circuit_breakers"].items())
+        lines.push_back(shown_name(name) + " -> " + shown_name(target) + ": breaker opened " + count(b["opens"]) +
+                        " times, open " + percent(b["open_fraction"].get<double>()) + " of the time, " +
+                        count(b["rejected"]) + " calls failed fast (circuit_open)");
+    if (c.contains("bulkheads"))
+      for (const auto& [target, b] : c["bulkheads"].items())
+        lines.push_back(shown_name(name) + " -> " + shown_name(target) + ": bulkhead of " + count(b["limit"]) +
+                        ", at most " + std::to_string(b["in_flight"]["max"].get<std::int64_t>()) + " in flight, " +
+                        count(b["rejected"]) + " calls failed fast (bulkhead_full)");
+    if (c.contains("shed"))
+      lines.push_back(shown_name(name) + ": " + count(c["shed"]) + " requests shed, having waited past shed_wait_ms");
+  }
+  if (lines.empty()) return;
+  out << "Resilience\n";
+  for (const auto& line : lines) out << "  " << line << "\n";
+  out << "\n";
+}
+
 void write_estimate(std::ostringstream& out, const Json& r) {
   if (!r.contains("estimate")) return;
   const Json& figures = r["estimate"]["figures"];
@@ -725,6 +750,7 @@ std::string format_report(const Json& r) {
   }
   out << "\n";
   write_data(out, r);
+  write_resilience(out, r);
   write_faults(out, r);
 
   if (bottleneck.is_null()) {

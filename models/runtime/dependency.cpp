@@ -28,6 +28,24 @@ Access read_access(const spec::Json& value) {
   return name == "write" ? Access::Write : name == "delete" ? Access::Delete : Access::Read;
 }
 
+Request& Node::refuse_call(Dependency& dependency, Request& parent, Failure failure) {
+  Request& call = new_request();
+  call.parent = &parent;
+  call.parent_generation = parent.generation;
+  call.created = now();
+  call.operation = dependency.operation(parent);
+  call.access = dependency.access(parent);
+  call.version = parent.version;  // a failed call brings back nothing new
+  call.instance = parent.instance;
+  call.reply_to = this;
+  call.link = &dependency.link();
+  call.failure = failure;
+  // At this instant, but as an event: the caller learns of it as of any
+  // failed reply, after what it is doing now.
+  context_.engine.post_in(sim::Time{}, sim::Phase::Departure, this, kDeliverReply, reinterpret_cast<std::uint64_t>(&call));
+  return call;
+}
+
 void Dependency::connect(Node& owner, Wiring& wiring) {
   target_ = &wiring.node(config_.target);
   link_ = &wiring.link(owner, *target_);

@@ -8,7 +8,12 @@
 // reply to a call that was given up on before any handler sees it (see
 // component.h).
 //
-// Not modelled here: retries, hedging, circuit breakers.
+// A caller may guard its calls to a component with a circuit breaker
+// (circuit_breaker.h) and a bulkhead (bulkhead.h), declared beside the call;
+// a call they refuse is never made: Node::refuse_call sends it straight back
+// to its caller, failed.
+//
+// Not modelled here: retries, hedging.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +21,8 @@
 #include <string>
 
 #include "models/format/spec.h"
+#include "models/runtime/bulkhead.h"
+#include "models/runtime/circuit_breaker.h"
 #include "models/runtime/component.h"
 #include "models/runtime/request.h"
 #include "sim/time.h"
@@ -28,6 +35,8 @@ struct DependencyConfig {
   std::string operation;             // empty: the request's own operation
   std::optional<double> timeout_ms;  // none: the caller waits as long as it takes
   std::optional<Access> access = {};  // none: the request's own access
+  std::optional<CircuitBreakerConfig> circuit_breaker = {};  // none: no breaker
+  std::optional<BulkheadConfig> bulkhead = {};               // none: no limit on calls in flight
 };
 
 // `"timeout_ms": 250` beside a call, in the declaration of a type that calls.

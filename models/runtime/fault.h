@@ -6,6 +6,8 @@
 // reaches it is refused until it recovers. Recover: it comes back, empty.
 // SlowDown: every compute step takes `factor` times its drawn time plus
 // `added`; a SlowDown of factor 1 and nothing added is normal speed again.
+// Fail: a `fraction` of the requests reaching it fail at once (error); a
+// Fail of fraction 0 is normal again.
 // Flush: a cache empties its store at once.
 // AddShard, RemoveShard: a router puts `shards` more of its listed shards in
 // use, or `shards` fewer, at one instant.
@@ -13,6 +15,7 @@
 // type's to say (docs/models/).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <utility>
@@ -24,12 +27,13 @@ namespace archsim::models {
 class Node;
 
 struct FaultAction {
-  enum class Kind : std::uint8_t { Crash, Recover, SlowDown, Flush, AddShard, RemoveShard };
+  enum class Kind : std::uint8_t { Crash, Recover, SlowDown, Flush, AddShard, RemoveShard, Fail };
   Kind kind = Kind::Crash;
   std::int32_t replica = -1;  // the replica it aims at; -1: the whole component
   double factor = 1;          // SlowDown: > 0
   sim::Time added{};          // SlowDown: >= 0
   std::int64_t shards = 0;    // AddShard, RemoveShard: >= 1
+  double fraction = 0;        // Fail: in [0, 1]
 };
 
 // Where a component says it has noticed that a part of another is down: a
@@ -51,5 +55,16 @@ class FaultDetections {
  private:
   Listener listener_;
 };
+
+// The parts of a component an action aims at, from `first` to before
+// `last`: its replica, or all `parts` of it (replica -1).
+struct AimedParts {
+  std::size_t first = 0, last = 0;
+};
+inline AimedParts aimed_parts(const FaultAction& action, std::size_t parts) {
+  if (action.replica < 0) return {0, parts};
+  const auto p = static_cast<std::size_t>(action.replica);
+  return {p, p + 1};
+}
 
 }  // namespace archsim::models

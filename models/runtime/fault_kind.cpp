@@ -31,6 +31,10 @@ struct LossyLinkConfig {
   double loss_fraction = 0;
 };
 
+struct FailConfig {
+  double fraction = 0;
+};
+
 struct ReshardConfig {
   std::int64_t shards = 1;
 };
@@ -116,6 +120,36 @@ FaultKind slow_down_fault() {
       hand_over(reach, FaultAction{FaultAction::Kind::SlowDown, -1, c.factor, sim::Time::from_ms(c.added_ms)});
     };
     e.end = [](const FaultReach& reach) { hand_over(reach, FaultAction{FaultAction::Kind::SlowDown, -1, 1, {}}); };
+    return e;
+  };
+  return k;
+}
+
+FaultKind fail_fault() {
+  FaultKind k;
+  k.name = "fail";
+  k.summary = "A component, or one replica, fails a fraction of the requests reaching it at once (error), each drawn "
+              "apart, without working on them";
+  k.aim = FaultKind::Aim::Component;
+  k.until_meaning = "When it stops failing requests; without until_s it fails them to the end of the run";
+  k.declare = [](Spec& declaration) {
+    declaration
+        .required("fraction", Spec::number("Fraction of the requests reaching it that fail at once, each drawn apart")
+                                  .unit("fraction")
+                                  .greater_than(0)
+                                  .max(1))
+        .to(&FailConfig::fraction);
+  };
+  k.causes = no_causes;  // its type's: a service's is error
+  k.prepare = [](const Json& entry, const spec::Node& declaration) {
+    const auto c = spec::read_part<FailConfig>(entry, declaration, kTag);
+    FaultEffect e;
+    e.begin = [c](const FaultReach& reach) {
+      FaultAction a{FaultAction::Kind::Fail, -1, 1, {}};
+      a.fraction = c.fraction;
+      hand_over(reach, a);
+    };
+    e.end = [](const FaultReach& reach) { hand_over(reach, FaultAction{FaultAction::Kind::Fail, -1, 1, {}}); };
     return e;
   };
   return k;

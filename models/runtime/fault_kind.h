@@ -1,5 +1,5 @@
 // models/runtime/fault_kind.h: the kinds of action a scenario's fault
-// timeline can hold (crash, slow_down, flush, add_shard, remove_shard,
+// timeline can hold (crash, slow_down, fail, flush, add_shard, remove_shard,
 // cut_link, slow_link, lossy_link), each declared once: its name and its own
 // parameters, what it aims at, the failure causes it can produce, and what it
 // does when it begins and, unless it happens at an instant, when it ends.
@@ -74,6 +74,7 @@ struct FaultKind {
 // The kinds the runtime knows, for the list in catalog.cpp.
 FaultKind crash_fault();         // a component or replica stops; recovers at until_s
 FaultKind slow_down_fault();     // its compute steps take k times their time plus d
+FaultKind fail_fault();          // a fraction of the requests reaching it fail at once
 FaultKind flush_fault();         // a cache empties its store at an instant
 FaultKind add_shard_fault();     // a router's shards in use grow, at an instant
 FaultKind remove_shard_fault();  // or shrink

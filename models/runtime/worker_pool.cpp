@@ -12,13 +12,32 @@ WorkerPool::WorkerPool(const PoolConfig& config, ComponentStats& stats, Context&
       stats_(stats),
       queue_full_(context.failures.intern("queue_full")),
       requests_(context.requests),
-      mark_(context.requests.new_holder_mark()) {}
+      mark_(context.requests.new_holder_mark()) {
+  if (config.shed_wait_ms > 0) {
+    shedding_ = true;
+    shed_wait_ = sim::Time::from_ms(config.shed_wait_ms);
+    shed_ = context.failures.intern("shed");
+  }
+}
+
+Request* WorkerPool::shed_oldest(std::size_t r, sim::Time now) {
+  Replica& replica = replicas_[r];
+  if (replica.queue.empty() || now - replica.queue.front()->arrived <= shed_wait_) return nullptr;
+  Request* request = replica.queue.pop_front();
+  stats_.queue.add(now, -1);
+  request->failure = shed_;
+  ++shed_count_;
+  return request;
+}
 
 
 void WorkerPool::declare_metrics(MetricSet& metrics) {
   metrics.extra("replicas", [this](sim::Time, sim::Time) { return spec::Json(replicas()); });
   metrics.extra("workers", [this](sim::Time, sim::Time) { return spec::Json(workers_); });
   metrics.extra("queue_capacity", [this](sim::Time, sim::Time) { return spec::Json(queue_capacity_); });
+  if (shedding_)
+    metrics.count("shed", "requests", "Requests dropped when a worker would have taken them, having waited longer than shed_wait_ms",
+                  &shed_count_);
   metrics.extra("instances", [this](sim::Time start, sim::Time end) { return replica_results(start, end); });
   if (!per_replica_ || replicas() > kMaxReplicaSeries) return;
   for (std::size_t i = 0; i < replicas_.size(); ++i) {

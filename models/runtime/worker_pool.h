@@ -16,6 +16,11 @@
 // empties it through holders() and take_waiting(). The pool marks the
 // requests holding its workers (Request::held_by) to find them again.
 //
+// Load shedding (optional, declare_shedding): a request that has waited in
+// the queue longer than shed_wait when a worker frees is dropped then, failed
+// with shed, and the next one is judged (shed_next); a long queue is already
+// bounded by queue_capacity (queue_full at admission).
+//
 // Not modelled here: other queue disciplines, work stealing between
 // replicas, per-request memory.
 #pragma once
@@ -37,6 +42,7 @@ struct PoolConfig {
   std::int64_t replicas = 1;
   std::int64_t workers = 1;  // per replica
   std::int64_t queue_capacity = 100000;  // per replica
+  double shed_wait_ms = 0;  // 0: no shedding
 };
 
 // Declares a pool's parameters (replicas, workers, queue_capacity) in a
@@ -60,6 +66,22 @@ void declare_pool(spec::Spec& object, PoolConfig Config::*pool) {
       .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).queue_capacity = v.get<std::int64_t>(); });
 }
 
+// Declares `shed_wait_ms`, for a type whose owner sends back what the pool
+// sheds (WorkerPool::shed_next) each time before it takes the next request.
+template <class Config>
+void declare_shedding(spec::Spec& object, PoolConfig Config::*pool) {
+  using spec::Json;
+  using spec::Spec;
+  object
+      .optional("shed_wait_ms",
+                Spec::number("Load shedding: a request that has waited longer than this when a worker would take it "
+                             "is dropped, failed with shed (the queue's length is bounded by queue_capacity)")
+                    .unit("ms")
+                    .greater_than(0)
+                    .max(1e9))
+      .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).shed_wait_ms = v.get<double>(); });
+}
+
 class WorkerPool {
  public:
   enum class Admission { Started, Queued, Rejected };
@@ -71,6 +93,10 @@ class WorkerPool {
   // queue_full failure (a replica that is down refuses with its own cause).
   // `request.arrived` must be set: a wait counts from it.
   Admission admit(Request& request, sim::Time now);
+  // Picks the request's replica without admitting it (the one a load
+  // balancer chose, else the next in turn), as admit() would; admit() then
+  // keeps it.
+  std::size_t choose_replica(Request& request);
   // admit(), and the owner's count of what it holds: an admitted request
   // (started or queued) is inside from now on, a refused one is counted as
   // rejected, for the owner to send back failed. The owner begins what
@@ -87,6 +113,14 @@ class WorkerPool {
   // The next request waiting at the replica takes the worker just freed
   // (its wait counted); null when none waits.
   Request* next(std::size_t replica, sim::Time now);
+  // With shedding, before next(): the oldest request waiting at the
+  // replica, taken out of the queue and failed with shed, if it has waited
+  // longer than shed_wait_ms, for the owner to count as gone and send back;
+  // null when there is none (or no shedding).
+  Request* shed_next(std::size_t replica, sim::Time now) {
+    if (!shedding_) [[likely]] return nullptr;
+    return shed_oldest(replica, now);
+  }
 
   // Takes a replica down (`refusal`: the failure of what is admitted to it
   // meanwhile) or, with kNoFailure, brings it back. Taking one down begins
@@ -161,6 +195,7 @@ class WorkerPool {
     Failure down{};  // down (crashed): what an admission fails with
   };
   void start(Request& request, Replica& replica, sim::Time now);
+  Request* shed_oldest(std::size_t replica, sim::Time now);
 
   std::int64_t workers_;
   std::int64_t queue_capacity_;
@@ -172,21 +207,27 @@ class WorkerPool {
   const RequestPool& requests_;
   std::uint32_t mark_;  // set on the requests holding its workers (Request::held_by)
   std::uint32_t life_ = 0;  // crashes of its replicas so far
+  bool shedding_ = false;
+  sim::Time shed_wait_{};
+  Failure shed_{};
+  std::uint64_t shed_count_ = 0;
 };
 
 // The hot path, inline: every request passes through it.
 
-inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) {
-  std::size_t r;
+inline std::size_t WorkerPool::choose_replica(Request& request) {
   if (request.instance >= 0) {
-    r = static_cast<std::size_t>(request.instance);
-    assert(r < replicas_.size());
-  } else {
-    r = next_replica_;
-    next_replica_ = next_replica_ + 1 == replicas_.size() ? 0 : next_replica_ + 1;
-    request.instance = static_cast<std::int32_t>(r);
+    assert(static_cast<std::size_t>(request.instance) < replicas_.size());
+    return static_cast<std::size_t>(request.instance);
   }
-  Replica& replica = replicas_[r];
+  const std::size_t r = next_replica_;
+  next_replica_ = next_replica_ + 1 == replicas_.size() ? 0 : next_replica_ + 1;
+  request.instance = static_cast<std::int32_t>(r);
+  return r;
+}
+
+inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) {
+  Replica& replica = replicas_[choose_replica(request)];
   if (replica.down) [[unlikely]] {
     request.failure = replica.down;
     return Admission::Rejected;

@@ -44,6 +44,7 @@ const std::vector<FaultKind>& fault_kinds() {
   static const std::vector<FaultKind> kinds = {
       crash_fault(),
       slow_down_fault(),
+      fail_fault(),
       flush_fault(),
       add_shard_fault(),
       remove_shard_fault(),

@@ -620,7 +620,7 @@ Json with_faults(const Json& timeline) {
 
 TEST_CASE("a fault action that is no kind of action is refused with every kind and the closest one") {
   const auto r = refuse(with_faults(Json::parse(R"([{ "at_s": 1, "action": "crsh", "target": "web" }])")));
-  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, flush, "
+  CHECK(r.outcome.err == only(r, "faults.timeline[0].action: \"crsh\" is not one of: crash, slow_down, fail, flush, "
                                  "add_shard, remove_shard, cut_link, slow_link, lossy_link; did you mean \"crash\"?"));
 }
 
@@ -1081,4 +1081,94 @@ TEST_CASE("sessions other than none or local are refused") {
   s["components"][1]["sessions"] = "shared";
   const auto r = refuse(s);
   CHECK(r.outcome.err == only(r, "components[1].sessions: \"shared\" is not one of: none, local"));
+}
+
+namespace {
+
+// The small scenario with `guard` (a circuit_breaker or a bulkhead, as
+// `key`) on the web's read call to the database.
+Json with_guard(const char* key, const Json& guard) {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["read"][1][key] = guard;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a circuit breaker that can never open, or whose window serves no rule, is refused") {
+  const auto never = refuse(with_guard("circuit_breaker", Json::object()));
+  CHECK(never.outcome.err ==
+        only(never, "components[0].handlers.read[1].circuit_breaker: never opens as given: set consecutive_failures "
+                    "(failures in a row), failure_rate (a share of failures over the window), or both"));
+  const auto window = refuse(with_guard("circuit_breaker", Json::parse(R"({ "consecutive_failures": 5, "window_s": 3 })")));
+  CHECK(window.outcome.err ==
+        only(window, "components[0].handlers.read[1].circuit_breaker: sets window_s, window_buckets or minimum_calls, "
+                     "which only failure_rate uses, and failure_rate is not set: set it, or remove them"));
+  const auto buckets = refuse(with_guard(
+      "circuit_breaker", Json::parse(R"({ "failure_rate": 0.5, "window_s": 0.005, "window_buckets": 10 })")));
+  CHECK(buckets.outcome.err ==
+        only(buckets, "components[0].handlers.read[1].circuit_breaker.window_buckets: cuts the window into buckets of "
+                      "0.5 ms: each must last at least 1 ms; use fewer buckets or a longer window_s"));
+}
+
+TEST_CASE("a circuit breaker's rate, open time and probes are checked against their ranges") {
+  const auto r = refuse(
+      with_guard("circuit_breaker", Json::parse(R"({ "failure_rate": 1.5, "half_open_probes": 0, "open_ms": 0 })")));
+  const std::string f = r.file + ": components[0].handlers.read[1].circuit_breaker.";
+  CHECK(r.outcome.err == f + "failure_rate: must be a number of at most 1, got 1.5\n" +
+                             f + "open_ms: must be a number greater than 0, got 0\n" +
+                             f + "half_open_probes: must be an integer of at least 1, got 0\n"
+                                 "3 problems; nothing was run\n");
+}
+
+TEST_CASE("the calls of a service to one component must agree on their circuit breaker and bulkhead") {
+  Json s = with_guard("circuit_breaker", Json::parse(R"({ "consecutive_failures": 5 })"));
+  s["components"][0]["handlers"]["write"][1]["circuit_breaker"] = Json::parse(R"({ "consecutive_failures": 6 })");
+  s["components"][0]["handlers"]["write"][1]["bulkhead"] = Json::parse(R"({ "max_concurrent_calls": 6 })");
+  const auto r = refuse(s);
+  const std::string f = r.file + ": components[0].handlers.write[1].";
+  const std::string rest = ": one {} guards all of a service's calls to one component; give every call to it the same one, or none\n";
+  const auto why = [&](const std::string& guard) {
+    std::string line = rest;
+    line.replace(line.find("{}"), 2, guard);
+    return line;
+  };
+  CHECK(r.outcome.err ==
+        f + "circuit_breaker: is not the circuit_breaker of the call to \"db-primary\" at components[0].handlers.read[1]" +
+            why("circuit_breaker") + f +
+            "bulkhead: is not the bulkhead of the call to \"db-primary\" at components[0].handlers.read[1], which has none" +
+            why("bulkhead") + "2 problems; nothing was run\n");
+}
+
+TEST_CASE("a bulkhead needs a limit of at least one call, and shedding a wait above 0") {
+  const auto zero = refuse(with_guard("bulkhead", Json::parse(R"({ "max_concurrent_calls": 0 })")));
+  CHECK(zero.outcome.err ==
+        only(zero, "components[0].handlers.read[1].bulkhead.max_concurrent_calls: must be an integer of at least 1, got 0"));
+  const auto missing = refuse(with_guard("bulkhead", Json::object()));
+  CHECK(missing.outcome.err ==
+        only(missing, "components[0].handlers.read[1].bulkhead: missing required key \"max_concurrent_calls\" (Calls in "
+                      "flight at once from one replica of the caller)"));
+  Json s = small_scenario();
+  s["components"][0]["shed_wait_ms"] = 0;
+  const auto shed = refuse(s);
+  CHECK(shed.outcome.err == only(shed, "components[0].shed_wait_ms: must be a number greater than 0, got 0"));
+}
+
+TEST_CASE("a fail fault needs a fraction in (0, 1], an end after its start, and a type that takes it") {
+  const auto r = refuse(with_faults(Json::parse(R"([
+    { "at_s": 1, "action": "fail", "target": "web", "fraction": 1.5 },
+    { "at_s": 1, "action": "fail", "target": "web", "fraction": 0 },
+    { "at_s": 2, "until_s": 1, "action": "fail", "target": "web", "fraction": 0.5 },
+    { "at_s": 1, "action": "fail", "target": "web" },
+    { "at_s": 1, "action": "fail", "target": "lb", "fraction": 0.5 }
+  ])")));
+  const std::string f = r.file + ": faults.timeline";
+  CHECK(r.outcome.err ==
+        f + "[0].fraction: must be a number of at most 1, got 1.5\n" +
+        f + "[1].fraction: must be a number greater than 0, got 0\n" +
+        f + "[2].until_s: must be later than at_s (2 s), got 1\n" +
+        f + "[3]: missing required key \"fraction\" (Fraction of the requests reaching it that fail at once, each "
+            "drawn apart)\n" +
+        f + "[4].target: \"lb\" is a load_balancer, which does not take the action fail (the types that do: service)\n"
+            "5 problems; nothing was run\n");
 }

@@ -516,3 +516,25 @@ TEST_CASE("the faults table says how long a fault took to detect, and by whom, o
   CHECK(std::vector<std::string>(checked.end() - 6, checked.end()) ==
         std::vector<std::string>{"2.80", "s", "by", "lb-checked", "0", "s"});
 }
+
+TEST_CASE("a breaker, a bulkhead and shedding each have a line under Resilience, from the figures in the results") {
+  Json s = small_scenario();
+  s["components"][0]["shed_wait_ms"] = 50;
+  s["components"][0]["handlers"]["read"][1]["circuit_breaker"] = Json::parse(R"({ "consecutive_failures": 5 })");
+  s["components"][0]["handlers"]["read"][1]["bulkhead"] = Json::parse(R"({ "max_concurrent_calls": 4 })");
+  s["components"][0]["handlers"]["write"][1]["circuit_breaker"] = Json::parse(R"({ "consecutive_failures": 5 })");
+  s["components"][0]["handlers"]["write"][1]["bulkhead"] = Json::parse(R"({ "max_concurrent_calls": 4 })");
+  const Report r = run_report(s);
+  INFO(r.text);
+  const Json& web = r.results["components"]["web"];
+  const Json& b = web["circuit_breakers"]["db-primary"];
+  const Json& h = web["bulkheads"]["db-primary"];
+  CHECK(contains(r.text, "Resilience\n  web -> db-primary: breaker opened " + std::to_string(b["opens"].get<int>()) +
+                             " times, open " + fixed(100 * b["open_fraction"].get<double>(), 0) + "% of the time, " +
+                             std::to_string(b["rejected"].get<int>()) + " calls failed fast (circuit_open)\n"));
+  CHECK(contains(r.text, "  web -> db-primary: bulkhead of 4, at most " + std::to_string(h["in_flight"]["max"].get<int>()) +
+                             " in flight, "));
+  CHECK(contains(r.text, "  web: " + std::to_string(web["shed"].get<int>()) + " requests shed"));
+  // Without them, no such section.
+  CHECK(!contains(run_report(small_scenario()).text, "Resilience"));
+}

@@ -1,5 +1,6 @@
 #include "models/types/compute/service.h"
 
+#include <algorithm>
 #include <cassert>
 #include <functional>
 #include <limits>
@@ -17,6 +18,9 @@ DependencyConfig read_call(const Json& c) {
   d.operation = c.value("operation", "");
   if (c.contains("access")) d.access = read_access(c["access"]);
   if (c.contains("timeout_ms")) d.timeout_ms = c["timeout_ms"].get<double>();
+  if (c.contains("circuit_breaker"))
+    d.circuit_breaker = spec::read<CircuitBreakerConfig>(c["circuit_breaker"], *circuit_breaker_spec());
+  if (c.contains("bulkhead")) d.bulkhead = spec::read<BulkheadConfig>(c["bulkhead"], *bulkhead_spec());
   return d;
 }
 
@@ -42,6 +46,25 @@ std::vector<StepConfig> read_steps(const Json& steps) {
 
 ServiceConfig read_config(const Json& config) { return spec::read<ServiceConfig>(config, *service_spec()); }
 
+// Every call a list of steps makes, with its path: the calls of call and
+// parallel steps, and those of their on_miss steps.
+void each_call(const Json& steps, const spec::Path& path, const std::function<void(const Json&, const spec::Path&)>& f) {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Json& step = steps[i];
+    if (step.contains("call")) f(step, path[i]);
+    if (step.contains("parallel"))
+      for (std::size_t k = 0; k < step["parallel"].size(); ++k) f(step["parallel"][k], (path[i] / "parallel")[k]);
+    if (step.contains("on_miss")) each_call(step["on_miss"], path[i] / "on_miss", f);
+  }
+}
+
+// A call's scratch, while it is out: which entry of waits_ (and guards_) its
+// target is, whether it was refused before it left (no outcome to record),
+// and its breaker's ticket.
+constexpr std::uint64_t kWaitBits = 0xffff'ffff;
+constexpr std::uint64_t kRefusedBit = std::uint64_t{1} << 31;
+std::size_t wait_of(const Request& call) { return static_cast<std::size_t>(call.scratch & (kWaitBits & ~kRefusedBit)); }
+
 }  // namespace
 
 spec::NodeRef service_spec() {
@@ -51,7 +74,9 @@ spec::NodeRef service_spec() {
       call.required("call", Spec::reference("The component called", "callable").calls())
           .optional("operation", Spec::string("Operation asked of it; by default the request's own"))
           .optional("access", access_spec())
-          .optional("timeout_ms", call_timeout_spec());
+          .optional("timeout_ms", call_timeout_spec())
+          .optional("circuit_breaker", circuit_breaker_spec())
+          .optional("bulkhead", bulkhead_spec());
       return call;
     };
     Spec forward = Spec::object("Pass the request on and free the worker; the component forwarded to replies to the caller");
@@ -89,6 +114,7 @@ spec::NodeRef service_spec() {
     Spec service = Spec::object("A pool of replicas, each with workers and a bounded FIFO queue");
     service.required("name", Spec::string("Unique name of the component").max_length(100)).to(&ServiceConfig::name);
     declare_pool(service, &ServiceConfig::pool);
+    declare_shedding(service, &ServiceConfig::pool);
     service
         .optional("service_time", time_distribution_spec())
         .store<ServiceConfig>([](const Json& v, ServiceConfig& c) {
@@ -122,7 +148,7 @@ ComponentType service_type() {
   t.summary = "Replicas x workers with a bounded FIFO queue, running a handler of steps per operation";
   t.spec = service_spec();
   t.capabilities = {capability::kCallable, capability::kReplicated};
-  t.fault_actions = {{"crash", {"crashed"}}, {"slow_down", {}}};
+  t.fault_actions = {{"crash", {"crashed"}}, {"slow_down", {}}, {"fail", {"error"}}};
   t.replicas = [](const Json& config) { return read_config(config).pool.replicas; };
   t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
     const ServiceConfig c = read_config(config);
@@ -141,6 +167,37 @@ ComponentType service_type() {
   };
   t.check = [](const Json& config, const std::vector<std::string>& reaching, const ScenarioView& scenario,
                const spec::Path& path, spec::Errors& errors) {
+    // One breaker and one bulkhead guard a service's calls to one component,
+    // whichever step makes them: the calls to it must agree on them.
+    if (config.contains("handlers")) {
+      struct First {
+        std::string target;
+        spec::Path path;
+        const Json* call;
+      };
+      std::vector<First> seen;
+      for (const auto& [operation, steps] : config["handlers"].items())
+        each_call(steps, path / "handlers" / operation, [&](const Json& call, const spec::Path& at) {
+          const std::string target = call["call"].get<std::string>();
+          auto first = std::find_if(seen.begin(), seen.end(), [&](const First& f) { return f.target == target; });
+          if (first == seen.end()) {
+            seen.push_back({target, at, &call});
+            return;
+          }
+          for (const char* guard : {"circuit_breaker", "bulkhead"}) {
+            const Json none;
+            const Json& mine = call.contains(guard) ? call[guard] : none;
+            const Json& theirs = first->call->contains(guard) ? (*first->call)[guard] : none;
+            if (mine == theirs) continue;
+            std::string message = std::string("is not the ") + guard + " of the call to \"" + target + "\" at " +
+                                  first->path.str();
+            if (theirs.is_null()) message += ", which has none";
+            errors.add(at / guard, message + ": one " + guard +
+                                       " guards all of a service's calls to one component; give every call to it the "
+                                       "same one, or none");
+          }
+        });
+    }
     // Steps on a miss need a call that can miss.
     if (config.contains("handlers"))
       for (const auto& [operation, steps] : config["handlers"].items())
@@ -165,7 +222,10 @@ ComponentType service_type() {
 }
 
 Service::Service(ServiceConfig config, Context& context)
-    : Component(config.name, context), pool_(config.pool, stats_, context), rng_(context.streams.for_component(name_)) {
+    : Component(config.name, context),
+      pool_(config.pool, stats_, context),
+      rng_(context.streams.for_component(name_)),
+      failing_(context.streams.for_component("fail:" + name_)) {
   for (auto& h : config.handlers) {
     Handler handler;
     for (auto& s : h.steps) add_step(handler, s);
@@ -202,6 +262,43 @@ Service::Service(ServiceConfig config, Context& context)
                         [this] { return static_cast<double>(capacity()); });
     metrics_.series_only();
   }
+  declare_guards();
+}
+
+void Service::add_guards(const DependencyConfig& call, std::size_t wait) {
+  if (guards_.size() < waits_.size()) guards_.resize(waits_.size());
+  Guard& g = guards_[wait];
+  const auto replicas = static_cast<std::size_t>(pool_.replicas());
+  // The declaration's check made the calls to one target agree: the first
+  // call that brings a guard sets it.
+  if (call.circuit_breaker && !g.breaker)
+    g.breaker = std::make_unique<CircuitBreakers>(*call.circuit_breaker, replicas, context_.engine);
+  if (call.bulkhead && !g.bulkhead) g.bulkhead = std::make_unique<Bulkheads>(*call.bulkhead, replicas);
+}
+
+void Service::declare_guards() {
+  guards_.resize(waits_.size());
+  for (std::size_t w = 0; w < guards_.size(); ++w) {
+    Guard& g = guards_[w];
+    if (g.breaker) g.breaker->declare_metrics(metrics_, "circuit_breakers." + waits_[w].target);
+    if (g.bulkhead) g.bulkhead->declare_metrics(metrics_, "bulkheads." + waits_[w].target);
+    guarded_ = guarded_ || g.breaker || g.bulkhead;
+    if (g.breaker) circuit_open_ = context_.failures.intern("circuit_open");
+    if (g.bulkhead) bulkhead_full_ = context_.failures.intern("bulkhead_full");
+  }
+  if (!guarded_) return;
+  const auto summary_of = [this](bool breakers) {
+    return [this, breakers](sim::Time start, sim::Time end) {
+      Json out = Json::object();
+      for (std::size_t w = 0; w < guards_.size(); ++w) {
+        if (breakers && guards_[w].breaker) out[waits_[w].target] = guards_[w].breaker->summary(start, end);
+        if (!breakers && guards_[w].bulkhead) out[waits_[w].target] = guards_[w].bulkhead->summary(start, end);
+      }
+      return out;
+    };
+  };
+  if (circuit_open_) metrics_.extra("circuit_breakers", summary_of(true));
+  if (bulkhead_full_) metrics_.extra("bulkheads", summary_of(false));
 }
 
 void Service::add_step(Handler& handler, StepConfig& s) {
@@ -214,6 +311,7 @@ void Service::add_step(Handler& handler, StepConfig& s) {
       while (w < waits_.size() && waits_[w].target != c.target) ++w;
       if (w == waits_.size()) waits_.push_back(Wait{c.target, {}, 0});
       step.waits.push_back(w);
+      if (c.circuit_breaker || c.bulkhead) add_guards(c, w);
     }
     step.calls.emplace_back(std::move(c));
   }
@@ -248,6 +346,12 @@ void Service::connect(Wiring& wiring) {
 void Service::on_request(Request& request) {
   ++stats_.counters.arrivals;
   request.arrived = now();
+  if (failing_.any()) [[unlikely]] {
+    if (failing_.fails(pool_.choose_replica(request))) {
+      fail_at_once(request);
+      return;
+    }
+  }
   const WorkerPool::Admission admission = pool_.enter(request, now());
   if (sessions_ && admission != WorkerPool::Admission::Rejected) [[unlikely]]
     sessions_->admitted(request.user_id, static_cast<std::size_t>(request.instance), now());
@@ -293,6 +397,10 @@ void Service::run(Request& request) {
     case StepConfig::Kind::Parallel:
       request.pending = static_cast<std::uint16_t>(step.calls.size());
       for (std::size_t k = 0; k < step.calls.size(); ++k) {
+        if (guarded_) [[unlikely]] {
+          guarded_call(step.calls[k], step.waits[k], request);
+          continue;
+        }
         // The call's scratch names what its worker waits on, for the reply.
         call(step.calls[k], request).scratch = step.waits[k];
       }
@@ -344,8 +452,7 @@ void Service::compute_done(Request& request) {
 bool Service::on_fault(const FaultAction& action) {
   const auto replicas = static_cast<std::size_t>(pool_.replicas());
   assert(action.replica < pool_.replicas());
-  const std::size_t first = action.replica < 0 ? 0 : static_cast<std::size_t>(action.replica);
-  const std::size_t last = action.replica < 0 ? replicas : first + 1;
+  const auto [first, last] = aimed_parts(action, replicas);
   switch (action.kind) {
     case FaultAction::Kind::Crash:
       // Registered before the run by whoever planned the crash (the fault
@@ -358,6 +465,11 @@ bool Service::on_fault(const FaultAction& action) {
       return true;
     case FaultAction::Kind::SlowDown:
       slow_.set(action, replicas);  // none slowed any more: back to the constant-time lanes
+      return true;
+    case FaultAction::Kind::Fail:
+      // Registered before the run by the fault timeline (service_type's fault_actions).
+      error_ = context_.failures.intern("error");
+      failing_.set(action, replicas);
       return true;
     default:
       return false;  // the actions of other types (a cache's flush, a router's reshards)
@@ -392,10 +504,17 @@ void Service::crash(std::size_t replica) {
     stats_.depart(now(), *request, context_.callers_may_give_up);
     reply(*request);
   }
+  // The replica's breakers and bulkheads went with it: the calls they
+  // counted are disowned, and it comes back with fresh ones.
+  for (auto& g : guards_) {
+    if (g.breaker) g.breaker->reset(replica, now());
+    if (g.bulkhead) g.bulkhead->reset(replica, now());
+  }
 }
 
 void Service::on_reply(Request& call) {
-  waits_[call.scratch].waited_ns += (now() - call.created).ns;
+  waits_[wait_of(call)].waited_ns += (now() - call.created).ns;
+  if (guarded_) [[unlikely]] guarded_call_ended(call, static_cast<bool>(call.failure));
   Request& request = *call.parent;
   // The data the call brought back, too (a parallel step keeps the last reply's).
   request.take_reply_from(call);
@@ -404,7 +523,8 @@ void Service::on_reply(Request& call) {
 }
 
 void Service::on_call_timeout(Request& call) {
-  waits_[call.scratch].waited_ns += (now() - call.created).ns;
+  waits_[wait_of(call)].waited_ns += (now() - call.created).ns;
+  if (guarded_) [[unlikely]] guarded_call_ended(call, true);
   Request& request = *call.parent;
   if (!request.failure) request.failure = timeout_;
   call_ended(request);
@@ -428,6 +548,10 @@ void Service::call_ended(Request& request) {
 
 void Service::on_window_begin(sim::Time now) {
   pool_.on_window_begin(now);
+  for (auto& g : guards_) {
+    if (g.breaker) g.breaker->on_window_begin(now);
+    if (g.bulkhead) g.bulkhead->on_window_begin(now);
+  }
   for (auto& w : waits_) w.at_window = w.waited_ns;
 }
 
@@ -436,6 +560,50 @@ void Service::check_invariants() const {
   pool_.check_invariants();
   if (sessions_) sessions_->check_invariants();
   assert(stats_.busy.value() + stats_.queue.value() == stats_.in_system.value());
+}
+
+}  // namespace archsim::models
+
+namespace archsim::models {
+
+// Guarded calls: a bulkhead full, then a breaker open, refuse the call
+// before it leaves (the bulkhead's refusal tells the breaker nothing of the
+// callee); a call that goes takes its place in the bulkhead and carries its
+// breaker's ticket. The ends of refused calls record nothing.
+
+void Service::guarded_call(Dependency& dependency, std::size_t wait, Request& request) {
+  Guard& g = guards_[wait];
+  const auto replica = static_cast<std::size_t>(request.instance);
+  std::uint32_t ticket = 0;
+  Failure refusal{};
+  if (g.bulkhead && g.bulkhead->full(replica)) refusal = bulkhead_full_;
+  else if (g.breaker && !g.breaker->allow(replica, now(), ticket)) refusal = circuit_open_;
+  if (refusal) {
+    refuse_call(dependency, request, refusal).scratch = wait | kRefusedBit;
+    return;
+  }
+  if (g.bulkhead) g.bulkhead->take(replica, now());
+  call(dependency, request).scratch = wait | (static_cast<std::uint64_t>(ticket) << 32);
+}
+
+void Service::guarded_call_ended(const Request& call, bool failed) {
+  if (call.scratch & kRefusedBit) return;
+  Guard& g = guards_[wait_of(call)];
+  const auto replica = static_cast<std::size_t>(call.parent->instance);
+  if (g.bulkhead) g.bulkhead->give_back(replica, now());
+  if (g.breaker) g.breaker->record(replica, static_cast<std::uint32_t>(call.scratch >> 32), failed, now());
+}
+
+void Service::fail_at_once(Request& request) {
+  // Turned away without a worker, as a full queue would.
+  request.failure = error_;
+  ++stats_.counters.rejected;
+  reply(request);
+}
+
+void Service::shed(Request& request) {
+  stats_.depart(now(), request, context_.callers_may_give_up);
+  reply(request);
 }
 
 }  // namespace archsim::models

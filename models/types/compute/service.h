@@ -28,6 +28,15 @@
 // Sessions (sessions: local): each user's session lives on the replica that
 // admitted them; a crash loses its replica's sessions (session_table.h).
 //
+// Resilience (docs/models/resilience.md): the calls to one component may be
+// guarded by a circuit breaker and a bulkhead, one per replica of the
+// service, shared by every step that calls it; a call either refuses fails
+// at once (circuit_open, bulkhead_full) and is never made. Load shedding:
+// with shed_wait_ms, a request that waited longer than that when a worker
+// would take it is dropped then (shed). The fault timeline's fail makes a
+// replica fail a fraction of the requests reaching it at once (error),
+// before they take a worker or a place in the queue.
+//
 // Not modelled here: CPU contention between workers (each worker is its own
 // processor), per-request memory, retries on calls.
 #pragma once
@@ -39,8 +48,11 @@
 
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
+#include "models/runtime/bulkhead.h"
+#include "models/runtime/circuit_breaker.h"
 #include "models/runtime/dependency.h"
 #include "models/runtime/session_table.h"
+#include "models/runtime/fail_fraction.h"
 #include "models/runtime/slow_down.h"
 #include "models/runtime/worker_pool.h"
 
@@ -116,6 +128,7 @@ class Service final : public Component {
   // replica, whose worker the caller then hands on with serve_next.
   std::size_t leave(Request& request);
   void serve_next(std::size_t replica) {
+    while (Request* late = pool_.shed_next(replica, now())) shed(*late);
     if (Request* next = pool_.next(replica, now())) begin(*next);
   }
   void compute_done(Request& request);
@@ -123,6 +136,18 @@ class Service final : public Component {
   // A compute step's time on a slowed replica.
   [[gnu::noinline]] sim::Time slowed(const Step& step, const Request& request);
   void crash(std::size_t replica);
+
+  // Resilience, out of the way of unguarded calls.
+  struct Guard {
+    std::unique_ptr<CircuitBreakers> breaker;  // null: none
+    std::unique_ptr<Bulkheads> bulkhead;       // null: none
+  };
+  void add_guards(const DependencyConfig& call, std::size_t wait);
+  void declare_guards();
+  [[gnu::noinline]] void guarded_call(Dependency& dependency, std::size_t wait, Request& request);
+  [[gnu::noinline]] void guarded_call_ended(const Request& call, bool failed);
+  [[gnu::noinline]] void fail_at_once(Request& request);
+  [[gnu::noinline]] void shed(Request& request);
 
   WorkerPool pool_;
   std::vector<Wait> waits_;  // by target, in order of first call; fixed after construction
@@ -134,6 +159,11 @@ class Service final : public Component {
   SlowDowns slow_;                             // by replica
   Failure crashed_{};                          // registered at the first crash
   std::unique_ptr<SessionTable> sessions_;     // sessions: local only
+  std::vector<Guard> guards_;                  // by target, as waits_
+  bool guarded_ = false;                       // some call has a breaker or a bulkhead
+  Failure circuit_open_{}, bulkhead_full_{};
+  FailFractions failing_;                      // by replica
+  Failure error_{};                            // registered at the first fail
 };
 
 }  // namespace archsim::models
