@@ -435,6 +435,25 @@ void write_data(std::ostringstream& out, const Json& r) {
         parts.push_back("at " + sig(reshard["at_s"].get<double>()) + " s from " + count(reshard["from_shards"]) +
                         " to " + count(reshard["to_shards"]) + " shards, " +
                         fixed(100 * reshard["moved_fraction"].get<double>(), 1) + "% of the keys moved");
+    // A broker: each topic's messages and backlog, and each group's pace, from
+    // the figures it declares (TOPIC.published, TOPIC.GROUP.throughput, ...).
+    if (c.contains("at_end") && c["at_end"].is_object())
+      for (const auto& [topic, end] : c["at_end"].items()) {
+        const std::string t = topic + ".";
+        std::string part = "topic " + topic + ": published " + count(c[t + "published"]) + ", backlog at end " +
+                           count(end["backlog_messages"]) + " (max " + count(c[t + "backlog_messages"]["max"]) + ")";
+        if (c[t + "dropped"].get<std::uint64_t>() > 0) part += ", dropped " + count(c[t + "dropped"]);
+        for (const auto& [group, lag] : end["lag_messages"].items()) {
+          const std::string g = t + group + ".";
+          const Json& latency = c[g + "async_latency_ms"];
+          part += "; group " + group + " " + sig(c[g + "throughput"].get<double>()) + " msg/s, lag at end " +
+                  count(lag) + ", publish to done mean " + sig(latency["mean"].get<double>()) + " ms, p99 " +
+                  sig(latency["p99"].get<double>());
+          for (const char* figure : {"lost", "duplicates", "dead_lettered"})
+            if (c[g + figure].get<std::uint64_t>() > 0) part += std::string(", ") + figure + " " + count(c[g + figure]);
+        }
+        parts.push_back(part);
+      }
     std::vector<std::string> servers;
     if (c.contains("servers") && c["servers"].size() > 1)
       for (std::size_t i = 0; i < c["servers"].size(); ++i) {

@@ -1,5 +1,6 @@
 #include "models/simulation/catalog.h"
 
+#include "models/types/async/broker.h"
 #include "models/types/compute/service.h"
 #include "models/types/data/cache.h"
 #include "models/types/data/cdn.h"
@@ -14,6 +15,7 @@ namespace archsim::models {
 const std::vector<ComponentType>& component_types() {
   // In the order `archsim describe` and the reference list them.
   static const std::vector<ComponentType> types = {
+      broker_type(),
       cache_type(),
       cdn_type(),
       database_type(),

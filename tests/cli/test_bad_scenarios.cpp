@@ -100,7 +100,7 @@ TEST_CASE("an unknown component type is refused with the list of types and the c
   s["components"][1]["type"] = "servce";
   const auto r = refuse(s);
   CHECK(r.outcome.err ==
-        only(r, "components[1].type: \"servce\" is not one of: cache, cdn, database, kv_store, load_balancer, rate_limiter, service, shard_router; did you mean \"service\"?"));
+        only(r, "components[1].type: \"servce\" is not one of: broker, cache, cdn, database, kv_store, load_balancer, rate_limiter, service, shard_router; did you mean \"service\"?"));
 }
 
 TEST_CASE("an enum value that is not a choice is refused with every choice and the closest one") {
@@ -1093,6 +1093,19 @@ Json with_guard(const char* key, const Json& guard) {
   return s;
 }
 
+// The small scenario with its web tier publishing to a broker, whose topic
+// "events" (`topic`: more of its fields) is consumed by the service
+// "worker" (`worker`: more of its fields).
+Json with_broker(const std::string& topic, const std::string& worker = "", const std::string& published = "events") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["write"].push_back(Json{{"publish", "queue"}, {"topic", published}});
+  s["components"].push_back(Json::parse(R"({ "type": "broker", "name": "queue",
+    "topics": { "events": { "consumers": [{ "service": "worker" }] )" + topic + R"( } } })"));
+  s["components"].push_back(Json::parse(R"({ "type": "service", "name": "worker",
+    "service_time": { "type": "constant", "value_ms": 1 } )" + worker + " }"));
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("a circuit breaker that can never open, or whose window serves no rule, is refused") {
@@ -1171,4 +1184,42 @@ TEST_CASE("a fail fault needs a fraction in (0, 1], an end after its start, and 
             "drawn apart)\n" +
         f + "[4].target: \"lb\" is a load_balancer, which does not take the action fail (the types that do: service)\n"
             "5 problems; nothing was run\n");
+}
+
+TEST_CASE("the small scenario with a broker is valid") {
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", with_broker("").dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.err.empty());
+}
+
+TEST_CASE("a consumer group with more replicas than its topic has partitions is refused: the extra would idle") {
+  const auto r = refuse(with_broker(R"(, "partitions": 2)", R"(, "replicas": 3)"));
+  CHECK(r.outcome.err == only(r, "components[2].topics.events.consumers[0].service: \"worker\" has 3 replicas (consumers) for 2 "
+                                 "partitions: 1 would idle, as a partition has one consumer per group; add partitions, or "
+                                 "use fewer replicas"));
+}
+
+TEST_CASE("a topic needs at least one partition") {
+  const auto r = refuse(with_broker(R"(, "partitions": 0)"));
+  CHECK(r.outcome.err == only(r, "components[2].topics.events.partitions: must be an integer of at least 1, got 0"));
+}
+
+TEST_CASE("a publish to a topic the broker does not have is refused, with the topic it most likely meant") {
+  const auto r = refuse(with_broker("", "", "event"));
+  CHECK(r.outcome.err == only(r, "components[2].topics: no topic named \"event\", which requests reaching broker \"queue\" "
+                                 "publish to (or ask for); did you mean \"events\"?"));
+}
+
+TEST_CASE("a dead-letter topic must be another topic of the broker, and needs max_deliveries") {
+  auto r = refuse(with_broker(R"(, "max_deliveries": 3, "dead_letter_topic": "events-dql" }, "events-dlq": {)"));
+  CHECK(r.outcome.err == only(r, "components[2].topics.events.dead_letter_topic: no topic named \"events-dql\" in this broker; "
+                                 "did you mean \"events-dlq\"?"));
+  r = refuse(with_broker(R"(, "dead_letter_topic": "events")"));
+  CHECK(r.outcome.err == only(r, "components[2].topics.events.dead_letter_topic: is never used without "
+                                 "max_deliveries: add max_deliveries, or remove it"));
+  r = refuse(with_broker(R"(, "max_deliveries": 2, "dead_letter_topic": "events")"));
+  CHECK(r.outcome.err == only(r, "components[2].topics.events.dead_letter_topic: names its own topic: a message "
+                                 "failed there would come back for ever; name another topic"));
 }

@@ -5,6 +5,8 @@
 #include <functional>
 #include <limits>
 
+#include "models/types/async/broker.h"
+
 namespace archsim::models {
 
 using spec::Json;
@@ -24,6 +26,26 @@ DependencyConfig read_call(const Json& c) {
   return d;
 }
 
+// A publish step: a call to a broker that asks for the topic as its
+// operation; the worker waits for the broker's acknowledgement only (see
+// models/types/async/broker.h), never for the consumers.
+Spec publish_step_spec() {
+  Spec publish = Spec::object("Publish a message to a broker's topic and go on once the broker has acknowledged it; the "
+                              "worker never waits for the consumers");
+  publish.required("publish", Spec::reference("The broker", std::string(capability::kBroker)).calls())
+      .required("topic", Spec::string("The broker's topic the message goes to"))
+      .optional("timeout_ms", call_timeout_spec());
+  return publish;
+}
+
+DependencyConfig read_publish(const Json& s) {
+  DependencyConfig d;
+  d.target = s["publish"].get<std::string>();
+  d.operation = s["topic"].get<std::string>();
+  if (s.contains("timeout_ms")) d.timeout_ms = s["timeout_ms"].get<double>();
+  return d;
+}
+
 std::vector<StepConfig> read_steps(const Json& steps) {
   std::vector<StepConfig> out;
   for (const auto& s : steps) {
@@ -31,6 +53,9 @@ std::vector<StepConfig> read_steps(const Json& steps) {
     if (s.contains("compute")) {
       step.kind = StepConfig::Kind::Compute;
       step.time = Delay(make_time_distribution(s["compute"]));
+    } else if (s.contains("publish")) {
+      step.kind = StepConfig::Kind::Call;
+      step.calls.push_back(read_publish(s));
     } else if (s.contains("parallel")) {
       step.kind = StepConfig::Kind::Parallel;
       for (const auto& c : s["parallel"]) step.calls.push_back(read_call(c));
@@ -94,7 +119,8 @@ spec::NodeRef service_spec() {
         .alternative("compute", time_distribution_spec())
         .alternative("call", inner_call)
         .alternative("parallel", Spec::array("Calls made at once; the step ends when all have replied", inner_call).items(1, 1000))
-        .alternative("forward", forward);
+        .alternative("forward", forward)
+        .alternative("publish", publish_step_spec());
     Spec on_miss = Spec::array("Steps run only when the cache called answers with a miss (cache-aside: read the database, "
                                "then fill the cache); skipped on a hit",
                                inner_step)
@@ -107,7 +133,8 @@ spec::NodeRef service_spec() {
         .alternative("compute", time_distribution_spec())
         .alternative("call", call)
         .alternative("parallel", Spec::array("Calls made at once; the step ends when all have replied", inner_call).items(1, 1000))
-        .alternative("forward", forward);
+        .alternative("forward", forward)
+        .alternative("publish", publish_step_spec());
     Spec steps = Spec::array("Steps run in order by a worker", step).items(1, 1000);
     steps.check(forward_last);
 
