@@ -8,6 +8,7 @@
 #include <cxxopts.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <charconv>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -24,6 +26,10 @@
 #include <signal.h>
 
 #include "cli/estimate.h"
+#include "cli/goals.h"
+#include "cli/replications.h"
+#include "cli/sweep.h"
+#include "analysis/statistics.h"
 #include "cli/report.h"
 #include "models/format/json_text.h"
 #include "models/simulation/catalog.h"
@@ -52,6 +58,11 @@ const char* kUsage =
     "  schema            print the JSON Schema of scenario files\n"
     "  estimate [FILE]   back-of-the-envelope estimate: request rates, storage, bandwidth,\n"
     "                    cache and servers, from flags or an estimate section\n"
+    "  sweep FILE        run at every point of a grid (--vary PATH=VALUES) and tabulate figures;\n"
+    "                    --shard K/N runs one slice, for a batch scheduler\n"
+    "  merge SLICE...    join the slices of a sharded sweep into the whole sweep's output\n"
+    "  compare A B       two designs under the same random traffic: paired differences with intervals\n"
+    "  plan FILE         the smallest (or largest) value of a parameter that meets every --goal\n"
     "\n"
     "options: --help (also after a command), --version\n";
 
@@ -241,6 +252,60 @@ std::string joined(const std::vector<std::string>& items) {
 const char* kSeedExpected = "a whole number from 0 to 9007199254740991 (2^53 - 1)";
 const char* kDurationExpected = "a positive time such as 60s, 500ms, 2m or 1h, at most a year";
 const char* kSetExpected = "an assignment PATH=VALUE such as components.web.workers=16";
+const char* kGoalExpected = "a goal METRIC<NUMBER such as p99_ms<200 (or <=, >, >=)";
+const char* kReplicationsExpected =
+    "a whole number from 2 to 1000 (a confidence interval needs two runs at least; for one run leave "
+    "--replications out)";
+const char* kJobsExpected = "a whole number of threads from 1 to 1024";
+const char* kWarmupExpected = "auto, or a time such as 10s that is shorter than the run";
+
+// A whole number from `low` to `high` for --option, or Usage.
+std::int64_t parse_count(const std::string& option, const std::string& text, std::int64_t low, std::int64_t high,
+                         const char* expected) {
+  std::int64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || stop != end || value < low || value > high)
+    throw Usage{"--" + option + ": expected " + expected + ", got \"" + text + "\""};
+  return value;
+}
+
+// The goals of the --check (or --goal) options, read before anything runs.
+std::vector<Goal> parse_goals(const std::vector<std::string>& texts, const std::string& option) {
+  std::vector<Goal> goals;
+  for (const auto& text : texts) {
+    Goal goal;
+    const std::string problem = parse_goal(text, goal);
+    if (!problem.empty()) throw Usage{"--" + option + " " + quote(text) + ": " + problem};
+    goals.push_back(goal);
+  }
+  return goals;
+}
+
+// Judges each goal on `document` (results, or the means of replicated
+// results with their half-widths in `half_widths`); a goal on a figure the
+// document does not have, or with a unit that does not fit it, is a usage
+// problem told with the goal.
+std::vector<Verdict> judge_goals(const std::vector<Goal>& goals, const Json& document, const Json* half_widths,
+                                 const std::string& option) {
+  std::vector<Verdict> verdicts;
+  for (const auto& goal : goals) {
+    Verdict v;
+    v.goal = goal;
+    std::string problem = resolve_metric(document, goal.metric, v.metric);
+    if (problem.empty()) problem = threshold_in_unit(goal, v.metric, v.threshold);
+    if (!problem.empty()) throw Usage{"--" + option + " " + quote(goal.written) + ": " + problem};
+    v.value = metric_value(document, v.metric);
+    if (half_widths) {
+      Metric width = v.metric;
+      width.complement = false;  // the interval of 1 - x is that of x
+      v.half_width = metric_value(*half_widths, width);
+    }
+    v.met = v.value && meets(*v.value, goal.comparison, v.threshold);
+    verdicts.push_back(v);
+  }
+  return verdicts;
+}
 
 const Command& run_command_line() {
   static const Command command{
@@ -254,7 +319,90 @@ const Command& run_command_line() {
        {"json", "FILE", "a file name, or - for standard output",
         "Write the full results as JSON to FILE (- for standard output)"},
        {"csv", "DIR", "a directory", "Write timeseries.csv, components.csv and operations.csv into DIR"},
-       {"quiet", "", "", "Print no report, no progress and no run summary"}}};
+       {"quiet", "", "", "Print no report, no progress and no run summary"},
+       {"replications", "R", kReplicationsExpected,
+        "Run R independent replications (seeds derived from the scenario's) and report each figure's mean and 95 % "
+        "confidence interval"},
+       {"jobs", "N", kJobsExpected, "Run replications on N threads (default: every core); the results are the same"},
+       {"warmup", "auto", kWarmupExpected,
+        "auto: choose the warm-up by MSER-5 on the mean latency per interval, from pilot runs; or a time"},
+       {"check", "GOAL", kGoalExpected,
+        "Judge a goal on the results, e.g. \"p99_ms<200\" (repeatable; exit code 4 if one fails; docs/goals.md)",
+        true}}};
+  return command;
+}
+
+const char* kVaryExpected = "PATH=LIST or PATH=FROM..TO[:STEP], such as components.web.workers=2,4,8";
+const char* kMetricExpected = "a figure of the results such as p99_ms or components.db.utilization";
+
+const Command& sweep_command_line() {
+  static const Command command{
+      "sweep",
+      "Run a scenario at every point of a grid of values and tabulate chosen figures",
+      "FILE",
+      {{"vary", "PATH=VALUES", kVaryExpected,
+        "A scenario path and its values: a list 2,4,8 or a range 1..16[:STEP] (repeatable: a grid, the first "
+        "outermost)",
+        true},
+       {"metric", "METRIC", kMetricExpected,
+        "A figure to tabulate, e.g. p99_ms (repeatable; default throughput_qps, p99_ms, success_ratio)", true},
+       {"replications", "R", kReplicationsExpected, "R replications per point: each figure's mean and 95 % interval"},
+       {"jobs", "N", kJobsExpected, "Run on N threads (default: every core); the output is the same"},
+       {"seed", "N", kSeedExpected, "Seed of every random stream (overrides the scenario's)"},
+       {"duration", "TIME", kDurationExpected, "Simulated time of each run (overrides duration_s)"},
+       {"set", "PATH=VALUE", kSetExpected, "Override a scenario field at every point (repeatable)", true},
+       {"shard", "K/N", "K/N, the K-th of N slices, such as 3/8",
+        "Run only the K-th of N slices of the points (needs --json; join the slices with archsim merge)"},
+       {"json", "FILE", "a file name, or - for standard output", "Write the table as JSON to FILE"},
+       {"csv", "FILE", "a file name, or - for standard output",
+        "Write the table as CSV to FILE (the default: standard output)"}}};
+  return command;
+}
+
+const Command& merge_command_line() {
+  static const Command command{
+      "merge",
+      "Join the slices of a sharded sweep into the output of the whole sweep",
+      "SLICE...",
+      {{"json", "FILE", "a file name, or - for standard output", "Write the whole table as JSON to FILE"},
+       {"csv", "FILE", "a file name, or - for standard output",
+        "Write the whole table as CSV to FILE (the default: standard output)"}}};
+  return command;
+}
+
+const Command& compare_command_line() {
+  static const Command command{
+      "compare",
+      "Compare two designs under common random numbers: each figure's paired difference with its 95 % interval",
+      "A B",
+      {{"metric", "METRIC", kMetricExpected,
+        "A figure to compare, e.g. p99_ms (repeatable; default throughput_qps, success_ratio, mean_ms, p50_ms, "
+        "p99_ms, p999_ms)",
+        true},
+       {"replications", "R", kReplicationsExpected, "Replications of each design (default 10), with the same seeds"},
+       {"jobs", "N", kJobsExpected, "Run on N threads (default: every core); the output is the same"},
+       {"seed", "N", kSeedExpected, "Seed the replications' seeds derive from (default: A's seed)"},
+       {"duration", "TIME", kDurationExpected, "Simulated time of each run (overrides both duration_s)"},
+       {"set", "PATH=VALUE", kSetExpected, "Override a field of both scenarios (repeatable)", true},
+       {"json", "FILE", "a file name, or - for standard output", "Write the comparison as JSON to FILE"}}};
+  return command;
+}
+
+const Command& plan_command_line() {
+  static const Command command{
+      "plan",
+      "Find the smallest (or largest) value of a parameter that meets every goal, judged with replications",
+      "FILE",
+      {{"vary", "PATH=VALUES", kVaryExpected,
+        "The parameter and its candidate values in increasing order: a list 2,4,8 or a range 1..64[:STEP]"},
+       {"goal", "GOAL", kGoalExpected, "A goal every candidate is judged by, e.g. \"p99_ms<100\" (repeatable)", true},
+       {"largest", "", "", "Find the largest value that meets the goals (a limit), not the smallest (a size)"},
+       {"replications", "R", kReplicationsExpected, "Replications of each candidate (default 10)"},
+       {"jobs", "N", kJobsExpected, "Run on N threads (default: every core); the output is the same"},
+       {"seed", "N", kSeedExpected, "Seed the replications' seeds derive from (overrides the scenario's)"},
+       {"duration", "TIME", kDurationExpected, "Simulated time of each run (overrides duration_s)"},
+       {"set", "PATH=VALUE", kSetExpected, "Override a scenario field for every candidate (repeatable)", true},
+       {"json", "FILE", "a file name, or - for standard output", "Write the search and its evidence as JSON to FILE"}}};
   return command;
 }
 
@@ -431,6 +579,41 @@ class ProgressLine {
   std::size_t width_ = 0;  // characters on the line now
 };
 
+// One line on standard error, redrawn in place, counting the runs done of
+// a command that makes many (replications, sweep, compare, plan); only on a
+// terminal (Console::progress). It reads no clock: what it prints depends
+// on the order runs finish in, which is why it goes to standard error only.
+class RunsProgress {
+ public:
+  RunsProgress(std::ostream& err, bool enabled, std::string label, std::size_t total)
+      : err_(err), enabled_(enabled), label_(std::move(label)), total_(total) {}
+  // For run_tasks: `done` runs of the batch started after `before` others.
+  std::function<void(std::size_t)> batch(std::size_t before) {
+    if (!enabled_) return {};
+    return [this, before](std::size_t done) {
+      const std::string text = "archsim: " + label_ + ": " + std::to_string(before + done) + " of " +
+                               std::to_string(total_) + " runs done";
+      err_ << "\r" << text << std::flush;
+      width_ = std::max(width_, text.size());
+    };
+  }
+  void erase() {
+    if (width_ == 0) return;
+    err_ << "\r" << std::string(width_, ' ') << "\r" << std::flush;
+    width_ = 0;
+  }
+  ~RunsProgress() { erase(); }
+  RunsProgress(const RunsProgress&) = delete;
+  RunsProgress& operator=(const RunsProgress&) = delete;
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  std::string label_;
+  std::size_t total_;
+  std::size_t width_ = 0;
+};
+
 // The one scenario FILE of run.
 std::string scenario_file(const Parsed& parsed) {
   if (parsed.arguments.empty()) throw Usage{"missing the scenario FILE"};
@@ -444,11 +627,12 @@ std::string scenario_file(const Parsed& parsed) {
 // FILE as named, --seed, --duration, and each --set in the order given (a
 // later one may change what an earlier one set). Recorded in the results, so
 // that two results files can be told apart and `archsim run` with them
-// repeats the run. Where the results go (--json, --csv, --quiet) is left
-// out, so the same run written to two places gives identical bytes.
+// repeats the run. Where the results go (--json, --csv, --quiet), the
+// threads (--jobs) and the goals judged (--check) are left out, so the same
+// run written to two places gives identical bytes.
 std::vector<std::string> shaping_arguments(const Parsed& parsed, const std::string& path) {
   std::vector<std::string> arguments = {path};
-  for (const char* option : {"seed", "duration"})
+  for (const char* option : {"seed", "duration", "replications", "warmup"})
     if (parsed.has(option)) {
       arguments.push_back(std::string("--") + option);
       arguments.push_back(parsed.value(option));
@@ -458,6 +642,82 @@ std::vector<std::string> shaping_arguments(const Parsed& parsed, const std::stri
     arguments.push_back(assignment);
   }
   return arguments;
+}
+
+bool write_output(const std::string& path, const std::string& text, std::ostream& out, std::ostream& err);
+
+// --warmup auto: pilot runs without a warm-up, one per seed, and MSER-5 on
+// their mean latency per interval, averaged interval by interval; sets the
+// scenario's warmup_s to the choice and returns it as the results record it.
+Json choose_warmup_by_mser5(models::Scenario& scenario, const std::vector<std::uint64_t>& seeds,
+                            const models::RunOptions& run_options, unsigned jobs) {
+  models::Scenario pilot = scenario;
+  pilot.config["warmup_s"] = 0;
+  std::vector<RunTask> tasks;
+  for (const auto seed : seeds) {
+    models::RunOptions options = run_options;
+    options.seed = seed;
+    tasks.push_back({&pilot, options, true});
+  }
+  const double interval_s = scenario.config["report_interval_s"].get<double>();
+  const WarmupChoice choice = choose_warmup(run_tasks(tasks, jobs), interval_s);
+  scenario.config["warmup_s"] = choice.warmup_s;
+  return {{"method", "mser5"},
+          {"figure", "latency_mean_ms"},
+          {"warmup_s", choice.warmup_s},
+          {"intervals", choice.intervals},
+          {"series_intervals", choice.series_intervals},
+          {"interval_s", interval_s},
+          {"at_limit", choice.at_limit}};
+}
+
+// run --replications: the runs on threads, their figures joined, the
+// report, JSON and CSV of the means and intervals, and the goals judged on
+// the means.
+int run_replications(const Parsed& parsed, const std::string& path, const models::Scenario& scenario,
+                     const models::RunOptions& run_options, const std::vector<std::uint64_t>& seeds, unsigned jobs,
+                     const Json& warmup, const std::vector<Goal>& goals, std::ostream& out, std::ostream& err,
+                     const Console& console) {
+  const bool quiet = parsed.has("quiet");
+  const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  std::vector<RunTask> tasks;
+  for (const auto seed : seeds) {
+    models::RunOptions options = run_options;
+    options.seed = seed;
+    tasks.push_back({&scenario, options, false});
+  }
+  std::vector<Json> runs;
+  {
+    RunsProgress progress(err, console.progress && !quiet, "replications", tasks.size());
+    runs = run_tasks(tasks, jobs, progress.batch(0));
+  }
+  Json results = replicated_results(runs, seeds, run_options.seed.value_or(scenario.config["seed"].get<std::uint64_t>()),
+                                    warmup);
+  results["run"]["arguments"] = shaping_arguments(parsed, path);
+  results["run"]["overrides"] = parsed.values("set");
+  if (!json_path.empty() && !write_output(json_path, results.dump(2) + "\n", out, err)) return kExitUsage;
+  if (parsed.has("csv")) {
+    const std::string directory = parsed.value("csv");
+    std::error_code ec;
+    std::filesystem::create_directories(directory, ec);
+    if (!write_output((std::filesystem::path(directory) / "replications.csv").string(), replicated_csv(results), out,
+                      err))
+      return kExitUsage;
+  }
+  if (!quiet && json_path != "-") out << format_replicated_report(results);
+  bool goals_failed = false;
+  if (!goals.empty()) {
+    const auto verdicts = judge_goals(goals, results["mean"], &results["ci95"], "check");
+    for (const auto& v : verdicts) goals_failed = goals_failed || !v.met;
+    (json_path == "-" ? err : out) << format_verdicts(verdicts);
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    if (!runs[i]["run"]["completed"].get<bool>()) {
+      err << "archsim: replication " << i + 1 << " (seed " << seeds[i] << ") stopped early "
+          << runs[i]["run"]["problem"].get<std::string>() << "; its figures cover the time simulated until then\n";
+      return kExitStoppedEarly;
+    }
+  return goals_failed ? kExitGoalsFailed : kExitOk;
 }
 
 int command_run(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
@@ -475,6 +735,7 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
                 "components.csv, operations.csv), so it cannot go to standard output: give a directory such as "
                 "--csv out, or use --json - for the results on standard output"};
 
+  const std::vector<Goal> goals = parse_goals(parsed.values("check"), "check");
   models::RunOptions run_options;
   if (parsed.has("seed")) run_options.seed = parse_seed(parsed.value("seed"));
   const std::string duration_text = parsed.has("duration") ? parsed.value("duration") : "";
@@ -486,7 +747,8 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
   int code = kExitOk;
   auto scenario = load(path, overrides, input, err, code);
   if (!scenario) return code;
-  if (run_options.duration_s && scenario->config["warmup_s"].get<double>() >= *run_options.duration_s) {
+  if (run_options.duration_s && !parsed.has("warmup") &&
+      scenario->config["warmup_s"].get<double>() >= *run_options.duration_s) {
     err << "archsim: --duration " << duration_text << " is not longer than the scenario's warmup_s ("
         << spec::format_number(scenario->config["warmup_s"].get<double>()) << " s)\n";
     return kExitUsage;
@@ -499,6 +761,43 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
 
   const bool quiet = parsed.has("quiet");
   const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  const std::uint64_t seed = run_options.seed.value_or(scenario->config["seed"].get<std::uint64_t>());
+  const std::size_t replications =
+      parsed.has("replications")
+          ? static_cast<std::size_t>(parse_count("replications", parsed.value("replications"), 2, 1000,
+                                                 kReplicationsExpected))
+          : 1;
+  const unsigned jobs = parsed.has("jobs")
+                            ? static_cast<unsigned>(parse_count("jobs", parsed.value("jobs"), 1, 1024, kJobsExpected))
+                            : default_jobs();
+  const std::vector<std::uint64_t> seeds =
+      parsed.has("replications") ? replication_seeds(seed, replications) : std::vector<std::uint64_t>{seed};
+  if (parsed.has("jobs") && !parsed.has("replications"))
+    throw Usage{"--jobs: runs replications on threads; give --replications R with it"};
+  Json warmup = {{"method", "scenario"}, {"warmup_s", scenario->config["warmup_s"]}};
+  if (parsed.has("warmup")) {
+    const std::string text = parsed.value("warmup");
+    const double run_s = run_options.duration_s.value_or(scenario->config["duration_s"].get<double>());
+    if (text == "auto") {
+      warmup = choose_warmup_by_mser5(*scenario, seeds, run_options, jobs);
+    } else {
+      const auto d = parse_duration(text);
+      if (!d || *d >= run_s) throw Usage{value_problem("warmup", kWarmupExpected, quote(text))};
+      scenario->config["warmup_s"] = *d;
+      warmup = {{"method", "given"}, {"warmup_s", *d}};
+    }
+    if (!quiet && text == "auto")
+      err << "archsim: warm-up " << spec::format_number(warmup["warmup_s"].get<double>())
+          << " s, chosen by MSER-5 on latency_mean_ms (" << warmup["intervals"] << " of " << warmup["series_intervals"]
+          << " intervals)"
+          << (warmup["at_limit"].get<bool>()
+                  ? "; that is half the run, the most MSER-5 may drop: the series may not have settled, so run "
+                    "longer or with a shorter report_interval_s"
+                  : "")
+          << "\n";
+  }
+  if (parsed.has("replications"))
+    return run_replications(parsed, path, *scenario, run_options, seeds, jobs, warmup, goals, out, err, console);
   // The time series goes straight to its outputs as the run makes it, so a
   // long run's memory does not grow with its length.
   models::SeriesTee series;
@@ -572,6 +871,12 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
     }
   }
   if (!quiet && json_path != "-") out << format_report(results);
+  bool goals_failed = false;
+  if (!goals.empty()) {
+    const auto verdicts = judge_goals(goals, results, nullptr, "check");
+    for (const auto& v : verdicts) goals_failed = goals_failed || !v.met;
+    (json_path == "-" ? err : out) << format_verdicts(verdicts);
+  }
   if (!quiet) {
     // Wall-clock figures go to standard error only: results stay deterministic.
     std::ostringstream note;
@@ -585,7 +890,551 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
         << "; the results cover the time simulated until then\n";
     return kExitStoppedEarly;
   }
+  return goals_failed ? kExitGoalsFailed : kExitOk;
+}
+
+// The options compare and plan share with sweep: replications (with a
+// default), jobs, seed, duration.
+struct RepeatOptions {
+  std::size_t replications = 10;
+  unsigned jobs = 1;
+  models::RunOptions run;
+};
+
+RepeatOptions repeat_options(const Parsed& parsed) {
+  RepeatOptions o;
+  if (parsed.has("replications"))
+    o.replications = static_cast<std::size_t>(
+        parse_count("replications", parsed.value("replications"), 2, 1000, kReplicationsExpected));
+  o.jobs = parsed.has("jobs") ? static_cast<unsigned>(parse_count("jobs", parsed.value("jobs"), 1, 1024, kJobsExpected))
+                              : default_jobs();
+  if (parsed.has("seed")) o.run.seed = parse_seed(parsed.value("seed"));
+  if (parsed.has("duration")) {
+    const auto d = parse_duration(parsed.value("duration"));
+    if (!d || *d > sim::kMaxTimeSeconds)
+      throw Usage{value_problem("duration", kDurationExpected, quote(parsed.value("duration")))};
+    o.run.duration_s = *d;
+  }
+  return o;
+}
+
+// Loads a scenario for compare or plan; nullopt after writing its problems.
+std::optional<models::Scenario> load_checked(const std::string& text, const std::string& shown,
+                                             const std::vector<std::string>& overrides, const std::string& context,
+                                             const RepeatOptions& options, std::ostream& err) {
+  spec::Errors errors;
+  auto scenario = models::load_scenario(text, overrides, errors);
+  if (!scenario) {
+    if (!context.empty()) err << context << ":\n";
+    err << errors.format(shown) << (errors.size() == 1 ? "1 problem" : std::to_string(errors.size()) + " problems")
+        << "; nothing was run\n";
+    return std::nullopt;
+  }
+  if (options.run.duration_s && scenario->config["warmup_s"].get<double>() >= *options.run.duration_s)
+    throw Usage{"--duration is not longer than the warmup_s of " + shown};
+  return scenario;
+}
+
+std::vector<RunTask> replication_tasks(const models::Scenario& scenario, const models::RunOptions& run,
+                                       const std::vector<std::uint64_t>& seeds) {
+  std::vector<RunTask> tasks;
+  for (const auto s : seeds) {
+    models::RunOptions options = run;
+    options.seed = s;
+    tasks.push_back({&scenario, options, false});
+  }
+  return tasks;
+}
+
+// A figure's values over replications; nullopt if a run has none.
+std::optional<std::vector<double>> figure_values(const std::vector<Json>& runs, const Metric& metric) {
+  std::vector<double> values;
+  for (const auto& run : runs) {
+    const auto value = metric_value(run, metric);
+    if (!value) return std::nullopt;
+    values.push_back(*value);
+  }
+  return values;
+}
+
+Json interval_json(const std::optional<std::vector<double>>& values) {
+  if (!values) return nullptr;
+  const auto i = analysis::mean_interval(*values);
+  return {{"mean", i.mean}, {"ci95", i.half_width}};
+}
+
+std::string interval_text(const Json& interval) {
+  if (interval.is_null()) return "-";
+  return short_number(interval["mean"].get<double>()) + " ± " + short_number(interval["ci95"].get<double>());
+}
+
+// Writes a sweep's table where --json and --csv say (CSV on standard output
+// when neither is given); false if a file cannot be written.
+bool write_table(const Parsed& parsed, const Json& table, std::ostream& out, std::ostream& err) {
+  const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  const std::string csv_path = parsed.has("csv") ? parsed.value("csv") : (json_path.empty() ? "-" : "");
+  if (json_path == "-" && csv_path == "-")
+    throw Usage{"--json - and --csv - would both write to standard output; give one of them a file"};
+  if (!json_path.empty() && !write_output(json_path, table.dump(2) + "\n", out, err)) return false;
+  if (!csv_path.empty() && !write_output(csv_path, sweep_csv(table), out, err)) return false;
+  return true;
+}
+
+// sweep: every point's scenario is loaded and checked before anything runs;
+// the runs (points x replications) go to the threads together; the metrics
+// are resolved on the first point's first run, before the others run.
+int command_sweep(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
+                  const Console& console) {
+  const Command& command = sweep_command_line();
+  const Parsed parsed = parse(command, args);
+  if (parsed.has("help")) {
+    out << help_of(command);
+    return kExitOk;
+  }
+  const std::string path = scenario_file(parsed);
+  std::vector<Vary> varies;
+  for (const auto& text : parsed.values("vary")) {
+    Vary vary;
+    const std::string problem = parse_vary(text, vary);
+    if (!problem.empty()) throw Usage{"--vary " + problem};
+    for (const auto& other : varies)
+      if (other.path == vary.path) throw Usage{"--vary " + vary.path + ": given twice; give each path one --vary"};
+    varies.push_back(vary);
+  }
+  if (varies.empty()) throw Usage{"nothing to sweep: give --vary PATH=VALUES, such as --vary components.web.workers=2,4,8"};
+  const std::size_t points = grid_size(varies);
+  if (points > kMaxSweepPoints)
+    throw Usage{"--vary: the grid has more than " + std::to_string(kMaxSweepPoints) + " points; sweep fewer values"};
+  Shard shard;
+  if (parsed.has("shard")) {
+    const std::string problem = parse_shard(parsed.value("shard"), points, shard);
+    if (!problem.empty()) throw Usage{"--shard: " + problem};
+    if (!parsed.has("json"))
+      throw Usage{"--shard: archsim merge joins the slices from their JSON; give --json FILE for this slice"};
+  }
+  std::vector<std::string> metric_texts = parsed.values("metric");
+  if (metric_texts.empty()) metric_texts = {"throughput_qps", "p99_ms", "success_ratio"};
+  const std::size_t replications =
+      parsed.has("replications") ? static_cast<std::size_t>(parse_count("replications", parsed.value("replications"), 2,
+                                                                         1000, kReplicationsExpected))
+                                 : 1;
+  const unsigned jobs = parsed.has("jobs")
+                            ? static_cast<unsigned>(parse_count("jobs", parsed.value("jobs"), 1, 1024, kJobsExpected))
+                            : default_jobs();
+  models::RunOptions run_options;
+  if (parsed.has("seed")) run_options.seed = parse_seed(parsed.value("seed"));
+  if (parsed.has("duration")) {
+    const auto d = parse_duration(parsed.value("duration"));
+    if (!d || *d > sim::kMaxTimeSeconds)
+      throw Usage{value_problem("duration", kDurationExpected, quote(parsed.value("duration")))};
+    run_options.duration_s = *d;
+  }
+  std::string text;
+  if (!read_text(path, input, text, err)) return kExitUsage;
+  const std::string shown = path == "-" ? "<stdin>" : path;
+
+  // The points of this slice. Each is loaded and checked before anything
+  // runs; then they run in batches, each batch's scenarios and results
+  // dropped once its rows are made, so that memory does not grow with the
+  // number of points.
+  std::vector<std::size_t> slice;
+  for (std::size_t p = 0; p < points; ++p)
+    if (in_shard(p, shard)) slice.push_back(p);
+  const auto load_point = [&](std::size_t p, std::string& where) -> std::optional<models::Scenario> {
+    std::vector<std::string> overrides = parsed.values("set");
+    const auto indexes = grid_indexes(varies, p);
+    for (std::size_t v = 0; v < varies.size(); ++v) {
+      const std::string assignment = varies[v].path + "=" + varies[v].texts[indexes[v]];
+      overrides.push_back(assignment);
+      if (!where.empty()) where += ' ';
+      where += assignment;
+    }
+    spec::Errors errors;
+    auto scenario = models::load_scenario(text, overrides, errors);
+    if (!scenario) {
+      err << "archsim sweep: at the point " << where << ":\n" << errors.format(shown)
+          << (errors.size() == 1 ? "1 problem" : std::to_string(errors.size()) + " problems") << "; nothing was run\n";
+      return std::nullopt;
+    }
+    if (run_options.duration_s && scenario->config["warmup_s"].get<double>() >= *run_options.duration_s)
+      throw Usage{"--duration " + parsed.value("duration") + " is not longer than the scenario's warmup_s at the point " +
+                  where};
+    return scenario;
+  };
+  for (const std::size_t p : slice) {
+    std::string where;
+    if (!load_point(p, where)) return kExitInvalidScenario;
+  }
+
+  Json sweep = Json::object();
+  sweep["scenario"] = path;
+  std::vector<std::string> arguments = {path};
+  for (const char* option : {"seed", "duration", "replications"})
+    if (parsed.has(option)) {
+      arguments.push_back(std::string("--") + option);
+      arguments.push_back(parsed.value(option));
+    }
+  for (const auto& assignment : parsed.values("set")) {
+    arguments.push_back("--set");
+    arguments.push_back(assignment);
+  }
+  sweep["arguments"] = arguments;
+  sweep["vary"] = Json::array();
+  for (const auto& v : varies) sweep["vary"].push_back({{"path", v.path}, {"values", v.values}});
+  sweep["metrics"] = metric_texts;
+  sweep["replications"] = replications;
+  sweep["points"] = points;
+  Json table = Json::object();
+  table["sweep"] = sweep;
+  if (parsed.has("shard")) table["shard"] = {{"index", shard.index}, {"count", shard.count}};
+  table["rows"] = Json::array();
+
+  // The first batch is the first point alone: a metric that is not in its
+  // results is told before the rest runs.
+  RunsProgress progress(err, console.progress, "sweep", slice.size() * replications);
+  std::vector<Metric> metrics;
+  bool completed = true;
+  const std::size_t batch_points = std::max<std::size_t>(1, (4 * static_cast<std::size_t>(jobs) + replications - 1) / replications);
+  for (std::size_t first = 0; first < slice.size();) {
+    const std::size_t count = first == 0 ? 1 : std::min(batch_points, slice.size() - first);
+    std::vector<models::Scenario> scenarios;
+    scenarios.reserve(count);
+    for (std::size_t i = first; i < first + count; ++i) {
+      std::string where;
+      scenarios.push_back(std::move(*load_point(slice[i], where)));
+    }
+    // Each point's seeds derive from its own seed (the scenario's, or
+    // --seed): a sweep over `seed` itself gets other runs at each point.
+    std::vector<RunTask> tasks;
+    for (const auto& scenario : scenarios) {
+      const std::uint64_t seed = run_options.seed.value_or(scenario.config["seed"].get<std::uint64_t>());
+      const auto seeds = replications > 1 ? replication_seeds(seed, replications) : std::vector<std::uint64_t>{seed};
+      for (const auto& t : replication_tasks(scenario, run_options, seeds)) tasks.push_back(t);
+    }
+    const std::vector<Json> results = run_tasks(tasks, jobs, progress.batch(first * replications));
+    if (first == 0)
+      for (const auto& written : metric_texts) {
+        Metric metric;
+        const std::string problem = resolve_metric(results.front(), written, metric);
+        if (!problem.empty()) {
+          progress.erase();
+          throw Usage{"--metric " + quote(written) + ": " + problem};
+        }
+        metrics.push_back(metric);
+      }
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t point = slice[first + i];
+      Json row = Json::object();
+      row["point"] = point;
+      row["values"] = Json::object();
+      const auto indexes = grid_indexes(varies, point);
+      for (std::size_t v = 0; v < varies.size(); ++v) row["values"][varies[v].path] = varies[v].values[indexes[v]];
+      row["metrics"] = Json::object();
+      if (replications > 1) row["ci95"] = Json::object();
+      const std::vector<Json> runs(results.begin() + static_cast<std::ptrdiff_t>(i * replications),
+                                   results.begin() + static_cast<std::ptrdiff_t>((i + 1) * replications));
+      for (const auto& run : runs) completed = completed && run["run"]["completed"].get<bool>();
+      for (std::size_t m = 0; m < metrics.size(); ++m) {
+        const std::string& name = metric_texts[m];
+        const auto values = figure_values(runs, metrics[m]);
+        if (!values) {
+          row["metrics"][name] = nullptr;
+          if (replications > 1) row["ci95"][name] = nullptr;
+        } else if (replications > 1) {
+          const auto interval = analysis::mean_interval(*values);
+          row["metrics"][name] = interval.mean;
+          row["ci95"][name] = interval.half_width;
+        } else {
+          row["metrics"][name] = values->front();
+        }
+      }
+      table["rows"].push_back(std::move(row));
+    }
+    first += count;
+  }
+  progress.erase();
+  if (!write_table(parsed, table, out, err)) return kExitUsage;
+  if (!completed) {
+    err << "archsim sweep: a run stopped early (a limit of the scenario); its figures cover the time simulated until "
+           "then\n";
+    return kExitStoppedEarly;
+  }
   return kExitOk;
+}
+
+int command_merge(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
+  const Command& command = merge_command_line();
+  const Parsed parsed = parse(command, args);
+  if (parsed.has("help")) {
+    out << help_of(command);
+    return kExitOk;
+  }
+  if (parsed.arguments.empty()) throw Usage{"missing the SLICE files (the --json of each archsim sweep --shard K/N)"};
+  std::vector<Json> slices;
+  for (const auto& name : parsed.arguments) {
+    std::string text;
+    if (!read_text(name, input, text, err)) return kExitUsage;
+    Json slice = Json::parse(text, nullptr, false);
+    if (slice.is_discarded()) {
+      err << "archsim merge: " << name << " is not JSON; give the --json files of the sweep's slices\n";
+      return kExitUsage;
+    }
+    slices.push_back(std::move(slice));
+  }
+  Json merged;
+  const std::string problem = merge_slices(slices, parsed.arguments, merged);
+  if (!problem.empty()) {
+    err << "archsim merge: " << problem << "\n";
+    return kExitUsage;
+  }
+  return write_table(parsed, merged, out, err) ? kExitOk : kExitUsage;
+}
+
+// compare: the same seeds for both designs, so each replication of B sees
+// the arrivals of the same replication of A (every component draws from a
+// stream of its own name); the difference B - A is taken replication by
+// replication and its interval is that of the paired differences.
+int command_compare(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
+                    const Console& console) {
+  const Command& command = compare_command_line();
+  const Parsed parsed = parse(command, args);
+  if (parsed.has("help")) {
+    out << help_of(command);
+    return kExitOk;
+  }
+  if (parsed.arguments.size() != 2)
+    throw Usage{"expected two scenario files A and B, got " + std::to_string(parsed.arguments.size()) +
+                (parsed.arguments.empty() ? "" : ": " + joined(parsed.arguments))};
+  const std::string& path_a = parsed.arguments[0];
+  const std::string& path_b = parsed.arguments[1];
+  if (path_a == "-" && path_b == "-") throw Usage{"- (standard input) is named twice; it can be read only once"};
+  const RepeatOptions options = repeat_options(parsed);
+  std::vector<std::string> metric_texts = parsed.values("metric");
+  if (metric_texts.empty()) metric_texts = {"throughput_qps", "success_ratio", "mean_ms", "p50_ms", "p99_ms", "p999_ms"};
+  std::string text_a, text_b;
+  if (!read_text(path_a, input, text_a, err) || !read_text(path_b, input, text_b, err)) return kExitUsage;
+  const std::string shown_a = path_a == "-" ? "<stdin>" : path_a;
+  const std::string shown_b = path_b == "-" ? "<stdin>" : path_b;
+  const auto a = load_checked(text_a, shown_a, parsed.values("set"), "", options, err);
+  if (!a) return kExitInvalidScenario;
+  const auto b = load_checked(text_b, shown_b, parsed.values("set"), "", options, err);
+  if (!b) return kExitInvalidScenario;
+  const std::uint64_t seed = options.run.seed.value_or(a->config["seed"].get<std::uint64_t>());
+  const auto seeds = replication_seeds(seed, options.replications);
+  std::vector<RunTask> tasks = replication_tasks(*a, options.run, seeds);
+  for (auto& t : replication_tasks(*b, options.run, seeds)) tasks.push_back(t);
+  std::vector<Json> runs;
+  {
+    RunsProgress progress(err, console.progress, "compare", tasks.size());
+    runs = run_tasks(tasks, options.jobs, progress.batch(0));
+  }
+  const std::vector<Json> runs_a(runs.begin(), runs.begin() + static_cast<std::ptrdiff_t>(seeds.size()));
+  const std::vector<Json> runs_b(runs.begin() + static_cast<std::ptrdiff_t>(seeds.size()), runs.end());
+
+  Json document = Json::object();
+  document["compare"] = {{"a", path_a},
+                         {"b", path_b},
+                         {"replications", options.replications},
+                         {"seed", seed},
+                         {"seeds", seeds},
+                         {"overrides", parsed.values("set")}};
+  document["metrics"] = Json::array();
+  std::string table;
+  std::vector<std::array<std::string, 5>> lines = {{"metric", "A", "B", "B - A (paired)", ""}};
+  for (const auto& written : metric_texts) {
+    Metric metric_a, metric_b;
+    const std::string problem_a = resolve_metric(runs_a.front(), written, metric_a);
+    const std::string problem_b = resolve_metric(runs_b.front(), written, metric_b);
+    if (!problem_a.empty() && !problem_b.empty()) throw Usage{"--metric " + quote(written) + ": " + problem_a};
+    const auto values_a = problem_a.empty() ? figure_values(runs_a, metric_a) : std::nullopt;
+    const auto values_b = problem_b.empty() ? figure_values(runs_b, metric_b) : std::nullopt;
+    Json row = {{"metric", written}, {"a", interval_json(values_a)}, {"b", interval_json(values_b)}};
+    std::optional<std::vector<double>> differences;
+    if (values_a && values_b) {
+      differences.emplace();
+      for (std::size_t i = 0; i < values_a->size(); ++i) differences->push_back((*values_b)[i] - (*values_a)[i]);
+    }
+    row["difference"] = interval_json(differences);
+    std::string verdict;
+    if (differences) {
+      const double mean = row["difference"]["mean"].get<double>();
+      const double half = row["difference"]["ci95"].get<double>();
+      verdict = std::fabs(mean) > half ? (mean > 0 ? "B higher" : "B lower") : "no significant difference";
+      row["significant"] = std::fabs(mean) > half;
+    } else {
+      row["significant"] = nullptr;
+    }
+    lines.push_back({written, interval_text(row["a"]), interval_text(row["b"]), interval_text(row["difference"]), verdict});
+    document["metrics"].push_back(std::move(row));
+  }
+  const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  if (!json_path.empty() && !write_output(json_path, document.dump(2) + "\n", out, err)) return kExitUsage;
+  if (json_path != "-") {
+    out << "A: " << shown_a << "\nB: " << shown_b << "\n" << options.replications
+        << " replications of each, with the same seeds (common random numbers, from seed " << seed
+        << "); mean ± half-width of the 95 % interval\n\n";
+    std::array<std::size_t, 5> width{};
+    for (const auto& line : lines)
+      for (std::size_t c = 0; c < 5; ++c) width[c] = std::max(width[c], display_width(line[c]));
+    for (const auto& line : lines) {
+      std::string text = " ";
+      for (std::size_t c = 0; c < 5; ++c)
+        text += " " + line[c] + (c + 1 < 5 ? std::string(width[c] + 1 - display_width(line[c]), ' ') : "");
+      while (!text.empty() && text.back() == ' ') text.pop_back();
+      out << text << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+// plan: bisection over the candidates, assuming the goals are met from some
+// value on (or, with --largest, up to some value). A candidate meets a goal
+// only when its whole 95 % interval is on the right side of the bound, so
+// the answer is met with confidence, not by the luck of the draws.
+int command_plan(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
+                 const Console& console) {
+  const Command& command = plan_command_line();
+  const Parsed parsed = parse(command, args);
+  if (parsed.has("help")) {
+    out << help_of(command);
+    return kExitOk;
+  }
+  const std::string path = scenario_file(parsed);
+  if (!parsed.has("vary")) throw Usage{"nothing to search: give --vary PATH=VALUES, such as --vary components.web.workers=1..64"};
+  Vary vary;
+  if (const std::string problem = parse_vary(parsed.value("vary"), vary); !problem.empty()) throw Usage{"--vary " + problem};
+  for (std::size_t i = 1; i < vary.values.size(); ++i)
+    if (!vary.values[i].is_number() || !vary.values[i - 1].is_number() ||
+        vary.values[i].get<double>() <= vary.values[i - 1].get<double>())
+      throw Usage{"--vary " + vary.path + ": plan searches numbers in increasing order, got " + vary.texts[i - 1] +
+                  " then " + vary.texts[i]};
+  const std::vector<Goal> goals = parse_goals(parsed.values("goal"), "goal");
+  if (goals.empty()) throw Usage{"nothing to meet: give --goal, such as --goal \"p99_ms<100\""};
+  const RepeatOptions options = repeat_options(parsed);
+  const bool largest = parsed.has("largest");
+  std::string text;
+  if (!read_text(path, input, text, err)) return kExitUsage;
+  const std::string shown = path == "-" ? "<stdin>" : path;
+
+  // Every candidate is loaded and checked before anything runs.
+  std::vector<models::Scenario> scenarios;
+  for (const auto& value : vary.texts) {
+    std::vector<std::string> overrides = parsed.values("set");
+    overrides.push_back(vary.path + "=" + value);
+    auto scenario = load_checked(text, shown, overrides, "archsim plan: at " + vary.path + "=" + value, options, err);
+    if (!scenario) return kExitInvalidScenario;
+    scenarios.push_back(std::move(*scenario));
+  }
+  const std::uint64_t seed = options.run.seed.value_or(scenarios.front().config["seed"].get<std::uint64_t>());
+  const auto seeds = replication_seeds(seed, options.replications);
+
+  // Judged candidates, by index: whether every goal is met with confidence.
+  std::vector<std::optional<bool>> judged(vary.values.size());
+  Json evidence = Json::array();
+  const auto judge = [&](std::size_t index) {
+    if (judged[index]) return *judged[index];
+    std::vector<Json> runs;
+    {
+      RunsProgress progress(err, console.progress, "plan: " + vary.path + "=" + vary.texts[index], seeds.size());
+      runs = run_tasks(replication_tasks(scenarios[index], options.run, seeds), options.jobs, progress.batch(0));
+    }
+    Json entry = {{"value", vary.values[index]}, {"goals", Json::array()}};
+    bool all = true;
+    for (const auto& goal : goals) {
+      Metric metric;
+      std::string problem = resolve_metric(runs.front(), goal.metric, metric);
+      double threshold = 0;
+      if (problem.empty()) problem = threshold_in_unit(goal, metric, threshold);
+      if (!problem.empty()) throw Usage{"--goal " + quote(goal.written) + ": " + problem};
+      const auto values = figure_values(runs, metric);
+      bool met = false;
+      Json interval = interval_json(values);
+      if (values) {
+        const double mean = interval["mean"].get<double>(), half = interval["ci95"].get<double>();
+        const bool below = goal.comparison == Comparison::Less || goal.comparison == Comparison::LessOrEqual;
+        met = meets(below ? mean + half : mean - half, goal.comparison, threshold);
+      }
+      all = all && met;
+      entry["goals"].push_back({{"goal", goal.written}, {"value", interval}, {"met", met}});
+    }
+    entry["met"] = all;
+    evidence.push_back(std::move(entry));
+    judged[index] = all;
+    return all;
+  };
+  // Smallest: the goals hold from the answer on; the search keeps `fail`
+  // below the answer and `pass` at or above it. Largest: the mirror image.
+  const std::size_t n = vary.values.size();
+  std::optional<std::size_t> answer, failing;
+  if (!largest) {
+    if (judge(n - 1)) {
+      std::ptrdiff_t fail = -1, pass = static_cast<std::ptrdiff_t>(n - 1);
+      while (pass - fail > 1) {
+        const std::ptrdiff_t middle = fail + (pass - fail) / 2;
+        if (judge(static_cast<std::size_t>(middle))) pass = middle;
+        else fail = middle;
+      }
+      answer = static_cast<std::size_t>(pass);
+      if (fail >= 0) failing = static_cast<std::size_t>(fail);
+    } else {
+      failing = n - 1;
+    }
+  } else {
+    if (judge(0)) {
+      std::size_t pass = 0, fail = n;
+      while (fail - pass > 1) {
+        const std::size_t middle = pass + (fail - pass) / 2;
+        if (judge(middle)) pass = middle;
+        else fail = middle;
+      }
+      answer = pass;
+      if (fail < n) failing = fail;
+    } else {
+      failing = 0;
+    }
+  }
+  Json document = {{"plan",
+                    {{"scenario", path},
+                     {"vary", {{"path", vary.path}, {"values", vary.values}}},
+                     {"goals", parsed.values("goal")},
+                     {"direction", largest ? "largest" : "smallest"},
+                     {"replications", options.replications},
+                     {"seeds", seeds},
+                     {"overrides", parsed.values("set")}}},
+                   {"answer", answer ? vary.values[*answer] : Json(nullptr)},
+                   {"first_failing", failing ? vary.values[*failing] : Json(nullptr)},
+                   {"evidence", evidence}};
+  const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  if (!json_path.empty() && !write_output(json_path, document.dump(2) + "\n", out, err)) return kExitUsage;
+  if (json_path != "-") {
+    out << "plan: the " << (largest ? "largest" : "smallest") << " " << vary.path << " that meets " << joined(parsed.values("goal"))
+        << "\n" << options.replications << " replications per candidate from seed " << seed
+        << "; a goal is met when its whole 95 % interval is within the bound\n\n";
+    std::size_t width = 0;
+    for (const auto& entry : evidence) width = std::max(width, entry["value"].dump().size());
+    for (const auto& entry : evidence) {
+      const std::string value = entry["value"].dump();
+      out << "  " << vary.path << "=" << value << std::string(width - value.size(), ' ')
+          << (entry["met"].get<bool>() ? "  meets" : "  fails");
+      for (const auto& g : entry["goals"])
+        out << "  " << g["goal"].get<std::string>() << ": " << interval_text(g["value"])
+            << (g["met"].get<bool>() ? "" : " ✗");
+      out << "\n";
+    }
+    out << "\n";
+    if (answer) {
+      out << "answer: " << vary.path << "=" << vary.values[*answer].dump();
+      if (failing)
+        out << " (" << vary.values[*failing].dump() << " fails)";
+      else
+        out << " (the " << (largest ? "largest" : "smallest") << " candidate; none beyond it was tried)";
+      out << "\n";
+    } else {
+      out << "answer: none of the candidates meets every goal; the " << (largest ? "smallest" : "largest") << ", "
+          << vary.values[*failing].dump() << ", fails\n";
+    }
+  }
+  return answer ? kExitOk : kExitGoalsFailed;
 }
 
 // Each FILE is checked alone, with the same --set overrides; the exit code is
@@ -865,7 +1714,8 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
                 const Console& console) {
   const std::string command = args.empty() ? "" : args[0];
   const bool known = command == "run" || command == "validate" || command == "describe" || command == "schema" ||
-                     command == "estimate";
+                     command == "estimate" || command == "sweep" || command == "merge" || command == "compare" ||
+                     command == "plan";
   try {
     if (command == "--version" || command == "version") {
       out << "archsim " << ARCHSIM_VERSION << "\n";
@@ -880,8 +1730,14 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
     if (command == "describe") return command_describe(args, out);
     if (command == "schema") return command_schema(args, out);
     if (command == "estimate") return command_estimate(args, input, out, err);
+    if (command == "sweep") return command_sweep(args, input, out, err, console);
+    if (command == "merge") return command_merge(args, input, out, err);
+    if (command == "compare") return command_compare(args, input, out, err, console);
+    if (command == "plan") return command_plan(args, input, out, err, console);
     throw Usage{"unknown command \"" + command + "\"" +
-                spec::did_you_mean_suffix(command, {"run", "validate", "describe", "schema", "estimate"})};
+                spec::did_you_mean_suffix(command,
+                                          {"run", "validate", "describe", "schema", "estimate", "sweep", "merge", "compare",
+                                           "plan"})};
   } catch (const Usage& usage) {
     err << "archsim" << (command.empty() || command.rfind("-", 0) == 0 ? "" : " " + command) << ": " << usage.message
         << "\n(see archsim " << (known ? command + " " : "") << "--help)\n";

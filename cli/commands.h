@@ -13,6 +13,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInvalidScenario = 1;
 inline constexpr int kExitUsage = 2;       // bad options, unreadable or unwritable files
 inline constexpr int kExitStoppedEarly = 3;  // a limit stopped the run; results are partial
+inline constexpr int kExitGoalsFailed = 4;   // the run went to its end and a --check goal was not met
 
 // What run_command may do beyond its streams, for the process around it:
 // main turns these on, tests leave them off unless they test them.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages archsim needs, if any is missing: the compiler
-# and build tools, the four libraries, and SimPy for the benchmark's peer.
+# and build tools, the four libraries, SimPy for the benchmark's peer, and
+# GNU parallel, which the tests use to run a sharded sweep's slices as a
+# batch scheduler would (archsim itself never calls it).
 # Runs apt-get as root, or through sudo; says what to do where neither works.
 set -euo pipefail
 
-packages=(g++ make cmake nlohmann-json3-dev libcxxopts-dev libeigen3-dev doctest-dev python3 python3-simpy3)
+packages=(g++ make cmake nlohmann-json3-dev libcxxopts-dev libeigen3-dev doctest-dev python3 python3-simpy3 parallel)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -17,7 +19,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
   echo "archsim needs these packages, and this system has no apt-get to install them:" >&2
   echo "  ${missing[*]}" >&2
   echo "Install their equivalents (a C++20 compiler, CMake >= 3.20, nlohmann-json >= 3.10," >&2
-  echo "cxxopts, Eigen 3, doctest, Python 3 with SimPy 3) and run this command again." >&2
+  echo "cxxopts, Eigen 3, doctest, Python 3 with SimPy 3, GNU parallel) and run this command again." >&2
   exit 1
 fi
 
