@@ -82,9 +82,15 @@ Json Simulation::results() const {
   }
   out["operations"] = operations;
   Json workloads = Json::object();
-  for (std::size_t i = 0; i < workloads_.size(); ++i)
-    workloads[workloads_[i]->name()] = outcomes_json(recorder_->workload(i), seconds, context_.failures);
+  for (std::size_t i = 0; i < workloads_.size(); ++i) {
+    Json w = outcomes_json(recorder_->workload(i), seconds, context_.failures);
+    if (Json retries = workloads_[i]->retry_summary(); !retries.is_null()) w["retries"] = std::move(retries);
+    workloads[workloads_[i]->name()] = std::move(w);
+  }
   out["workloads"] = workloads;
+  // End to end: the requests that reached each component per request the
+  // workloads sent, which retries at every layer above it multiply.
+  const auto offered = out["summary"]["offered"].get<std::uint64_t>();
 
   // Components, and the bottleneck among them.
   Json components = Json::object();
@@ -96,6 +102,9 @@ Json Simulation::results() const {
     j["type"] = c->type();
     j["place"] = place_json(*network_, c->place());
     c->summary(now, j);
+    j["arrivals_per_request"] =
+        offered > 0 ? Json(static_cast<double>(j["arrivals"].get<std::uint64_t>()) / static_cast<double>(offered))
+                    : Json(nullptr);
     // Replicas placed apart: where each one is.
     bool apart = false;
     for (std::int32_t r = 0; r < c->replicas(); ++r) apart = apart || c->place(r) != c->place();

@@ -17,6 +17,7 @@ DependencyConfig read_call(const Json& c) {
   d.operation = c.value("operation", "");
   if (c.contains("access")) d.access = read_access(c["access"]);
   if (c.contains("timeout_ms")) d.timeout_ms = c["timeout_ms"].get<double>();
+  if (c.contains("retry")) d.retry = read_retry(c["retry"]);
   return d;
 }
 
@@ -51,7 +52,8 @@ spec::NodeRef service_spec() {
       call.required("call", Spec::reference("The component called", "callable").calls())
           .optional("operation", Spec::string("Operation asked of it; by default the request's own"))
           .optional("access", access_spec())
-          .optional("timeout_ms", call_timeout_spec());
+          .optional("timeout_ms", call_timeout_spec())
+          .optional("retry", retry_spec());
       return call;
     };
     Spec forward = Spec::object("Pass the request on and free the worker; the component forwarded to replies to the caller");
@@ -179,6 +181,7 @@ Service::Service(ServiceConfig config, Context& context)
                                   : 0.0;
     return out;
   });
+  declare_retry_metrics();
   for (auto& w : waits_) {
     metrics_.time_share("waiting_on." + w.target,
                         "Time-average of workers waiting on calls to " + w.target + ", over its workers", &w.waited_ns,
@@ -197,6 +200,7 @@ void Service::add_step(Handler& handler, StepConfig& s) {
       while (w < waits_.size() && waits_[w].target != c.target) ++w;
       if (w == waits_.size()) waits_.push_back(Wait{c.target, {}, 0});
       step.waits.push_back(w);
+      if (c.retry) waits_[w].retried = true;
     }
     step.calls.emplace_back(std::move(c));
   }
@@ -220,9 +224,12 @@ void Service::connect(Wiring& wiring) {
     for (auto& step : handlers_[i].steps) {
       if (step.kind == StepConfig::Kind::Compute && step.time.is_constant())
         step.channel = context_.engine.channel(step.time.fixed(), sim::Phase::Departure);
-      for (auto& call : step.calls) {
+      for (std::size_t k = 0; k < step.calls.size(); ++k) {
+        Dependency& call = step.calls[k];
         call.connect(*this, wiring);
         if (call.has_timeout()) timeout_ = call.timeout_failure();
+        // Every call step to the same component adds to one set of figures.
+        if (call.retry() != nullptr) call.retry()->count_into(waits_[step.waits[k]].retries);
       }
     }
   }
@@ -405,9 +412,37 @@ void Service::call_ended(Request& request) {
   run(request);
 }
 
+void Service::declare_retry_metrics() {
+  bool any = false;
+  for (auto& w : waits_) {
+    if (!w.retried) continue;
+    any = true;
+    const std::string name = "retries." + w.target;
+    metrics_.count(name + ".calls", "calls", "Calls to " + w.target + " (first attempts)", &w.retries.calls);
+    metrics_.series_only();
+    metrics_.count(name + ".attempts", "attempts", "Attempts sent to " + w.target + ": first attempts and retries",
+                   &w.retries.attempts);
+    metrics_.series_only();
+    metrics_.count(name + ".denied", "retries", "Retries to " + w.target + " the retry budget refused",
+                   &w.retries.denied);
+    metrics_.series_only();
+  }
+  if (!any) return;
+  // Per hop: the attempts per call to each component called with retries.
+  metrics_.extra("retries", [this](sim::Time, sim::Time) {
+    Json out = Json::object();
+    for (const auto& w : waits_)
+      if (w.retried) out[w.target] = retry_figures(w.retries, w.retries_at_window);
+    return out;
+  });
+}
+
 void Service::on_window_begin(sim::Time now) {
   pool_.on_window_begin(now);
-  for (auto& w : waits_) w.at_window = w.waited_ns;
+  for (auto& w : waits_) {
+    w.at_window = w.waited_ns;
+    w.retries_at_window = w.retries;
+  }
 }
 
 void Service::check_invariants() const {

@@ -99,7 +99,9 @@ spec::NodeRef workload_spec() {
                                     .unit("ms")
                                     .greater_than(0)
                                     .max(kMaxMilliseconds))
-        .to(&Config::timeout_ms);
+        .to(&Config::timeout_ms)
+        .optional("retry", retry_spec())
+        .store<Config>([](const Json& v, Config& c) { c.retry = read_retry(v); });
     workload.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const auto& ops = v["operations"];
       for (std::size_t i = 0; i < ops.size(); ++i)
@@ -125,7 +127,7 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
     : Node(config.name, context),
       workload_index_(workload_index),
       recorder_(recorder),
-      target_(DependencyConfig{config.target, "", config.timeout_ms}),
+      target_(DependencyConfig{config.target, "", config.timeout_ms, std::nullopt, config.retry}),
       process_(config.process),
       rate_qps_(config.rate_qps),
       mean_gap_s_(config.rate_qps > 0 ? 1.0 / config.rate_qps : 0),
@@ -151,6 +153,17 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
 void Workload::connect(Wiring& wiring) {
   target_.connect(*this, wiring);
   for (const auto& name : operation_names_) operations_.push_back(wiring.operation(name));
+}
+
+void Workload::on_window_begin() {
+  if (target_.retry() != nullptr) retries_at_window_ = target_.retry()->counters();
+}
+
+spec::Json Workload::retry_summary() const {
+  if (target_.retry() == nullptr) return nullptr;
+  Json out = retry_figures(target_.retry()->counters(), retries_at_window_);
+  out["target"] = target_.target_name();
+  return out;
 }
 
 void Workload::start() {
