@@ -41,6 +41,15 @@ std::vector<StepConfig> read_steps(const Json& steps) {
   return out;
 }
 
+// A write retried after a timeout may be applied twice: allowed (a retry
+// of an idempotent write is safe), but said.
+void warn_retried_write(const Json& call, const spec::Path& path, spec::Errors& errors) {
+  if (call.contains("retry") && call.contains("access") && call["access"] != "read")
+    errors.warn(path / "retry", "retries a " + call["access"].get<std::string>() +
+                                    ", which an attempt that timed out may already have applied: make sure the callee "
+                                    "treats it as idempotent");
+}
+
 ServiceConfig read_config(const Json& config) { return spec::read<ServiceConfig>(config, *service_spec()); }
 
 }  // namespace
@@ -54,6 +63,7 @@ spec::NodeRef service_spec() {
           .optional("access", access_spec())
           .optional("timeout_ms", call_timeout_spec())
           .optional("retry", retry_spec());
+      call.check(warn_retried_write);
       return call;
     };
     Spec forward = Spec::object("Pass the request on and free the worker; the component forwarded to replies to the caller");

@@ -108,6 +108,13 @@ spec::NodeRef workload_spec() {
         for (std::size_t j = 0; j < i; ++j)
           if (ops[i]["name"] == ops[j]["name"])
             errors.add((path / "operations")[i] / "name", "operation " + ops[i]["name"].dump() + " is listed twice");
+      // A write retried after a timeout may be applied twice: allowed, but said.
+      if (v.contains("retry"))
+        for (std::size_t i = 0; i < ops.size(); ++i)
+          if (ops[i]["access"] != "read")
+            errors.warn(path / "retry", "retries the " + ops[i]["access"].get<std::string>() + " operation " +
+                                            ops[i]["name"].dump() + ", which an attempt that timed out may already "
+                                            "have applied: make sure the callee treats it as idempotent");
       if (v["arrival"]["type"] == "closed" && v.contains("users"))
         errors.add(path / "users", "a closed-loop workload's users are arrival.users, each its own user_id; "
                                    "remove users, or use an open-loop arrival");
