@@ -48,9 +48,12 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
           request.timer = {};
         }
       }
-      // Only a call under a retry policy has an attempt number.
-      if (request.attempt != 0) [[unlikely]]
-        if (settle(request, false)) return;
+      // Only a call under a retry policy has an attempt number. Handed on
+      // whole (a tail call), so that nothing is kept across a call here.
+      if (request.attempt != 0) [[unlikely]] {
+        reply_under_retry(request);
+        return;
+      }
       on_reply(request);
       return;
     }
@@ -82,6 +85,10 @@ void Node::call_timed_out(Request& call) {
   if (told && !(call.attempt != 0 && settle(call, true))) on_call_timeout(call);
   // A call lost on the way has no reply to come: it ends here.
   if (call.lost) context_.requests.release(call);
+}
+
+void Node::reply_under_retry(Request& attempt) {
+  if (!settle(attempt, false)) on_reply(attempt);
 }
 
 bool Node::settle(Request& attempt, bool timed_out) {

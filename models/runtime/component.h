@@ -144,6 +144,9 @@ class Node : public sim::EventTarget {
   // the policy retries makes the next attempt, and true is returned, so the
   // handler hears nothing yet.
   [[gnu::noinline]] bool settle(Request& attempt, bool timed_out);
+  // A reply to an attempt under a retry policy: settled, then handed to
+  // on_reply unless a retry follows.
+  [[gnu::noinline]] void reply_under_retry(Request& attempt);
   // The next attempt after `failed`: a new request, sent when the backoff
   // `wait` is over (kRetryDue).
   void retry(const Request& failed, sim::Time wait, bool timed_out);
