@@ -500,6 +500,8 @@ std::optional<models::Scenario> load(const std::string& path, const std::vector<
     err << errors.format(path == "-" ? "<stdin>" : path);
     err << (errors.size() == 1 ? "1 problem" : std::to_string(errors.size()) + " problems") << "; nothing was run\n";
     code = kExitInvalidScenario;
+  } else {
+    err << errors.format_warnings(path == "-" ? "<stdin>" : path);
   }
   return scenario;
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace archsim::cli {
@@ -349,6 +350,42 @@ void write_faults(std::ostringstream& out, const Json& r) {
 // in failovers, requests without a quorum, the shares of a router's shards
 // and the keys each reshard moved, a rate limiter's refusals; under a
 // database with replicas, a line per server by its role at the end.
+// Every hop with a retry policy, as (caller, target, figures): the
+// workloads' first, then the components', in the results' order.
+std::vector<std::tuple<std::string, std::string, const Json*>> retry_hops(const Json& r) {
+  std::vector<std::tuple<std::string, std::string, const Json*>> hops;
+  for (const auto& w : r["workloads"].items())
+    if (w.value().contains("retries"))
+      hops.emplace_back(w.key(), w.value()["retries"]["target"].get<std::string>(), &w.value()["retries"]);
+  for (const auto& c : r["components"].items())
+    if (c.value().contains("retries"))
+      for (const auto& t : c.value()["retries"].items()) hops.emplace_back(c.key(), t.key(), &t.value());
+  return hops;
+}
+
+// Retries: attempts per call on each hop that retries, and the requests
+// that reached each component per client request (where they multiply).
+void write_retries(std::ostringstream& out, const Json& r) {
+  const auto hops = retry_hops(r);
+  if (hops.empty()) return;
+  out << "Retries, attempts per call:\n";
+  for (const auto& [caller, target, f] : hops) {
+    const Json& h = *f;
+    out << "  " << shown_name(caller) << " → " << shown_name(target) << ": "
+        << (h["amplification"].is_null() ? std::string("-") : fixed(h["amplification"].get<double>(), 2)) << " ("
+        << count(h["calls"]) << " calls, " << count(h["retries"]) << " retries, " << count(h["denied_by_budget"])
+        << " denied by the budget, " << count(h["exhausted"]) << " out of attempts)\n";
+  }
+  out << "  end to end, arrivals per client request:";
+  bool first = true;
+  for (const auto& [name, c] : r["components"].items()) {
+    if (c["arrivals_per_request"].is_null()) continue;
+    out << (first ? " " : ", ") << shown_name(name) << " " << fixed(c["arrivals_per_request"].get<double>(), 2);
+    first = false;
+  }
+  out << "\n\n";
+}
+
 void write_data(std::ostringstream& out, const Json& r) {
   struct Lines {
     std::string name, line;
@@ -770,6 +807,7 @@ std::string format_report(const Json& r) {
   out << "\n";
   write_data(out, r);
   write_resilience(out, r);
+  write_retries(out, r);
   write_faults(out, r);
 
   if (bottleneck.is_null()) {
@@ -837,6 +875,17 @@ std::string write_csv(const Json& r, const std::string& directory) {
         << csv_cell(c["wait_ms"]["mean"]) << "," << csv_cell(c["wait_ms"]["p99"]);
       for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"}) f << "," << csv_cell(c["latency_ms"][k]);
       f << "\n";
+    }
+  }
+  // Retries: one row per hop that retries, when there is any.
+  if (const auto hops = retry_hops(r); !hops.empty()) {
+    std::ofstream f;
+    if (!open("retries.csv", f)) return "cannot write " + directory + "/retries.csv";
+    f << "caller,target,calls,attempts,retries,amplification,denied_by_budget,exhausted\n";
+    for (const auto& [caller, target, h] : hops) {
+      f << csv_cell(caller) << "," << csv_cell(target) << "," << (*h)["calls"] << "," << (*h)["attempts"] << ","
+        << (*h)["retries"] << "," << csv_cell((*h)["amplification"]) << "," << (*h)["denied_by_budget"] << ","
+        << (*h)["exhausted"] << "\n";
     }
   }
   // Operations: the summary and one row per operation.

@@ -163,6 +163,19 @@ std::string Errors::format(std::string_view file) const {
   return out;
 }
 
+std::string Errors::format_warnings(std::string_view file) const {
+  std::string out;
+  for (const auto& w : warnings_) {
+    out += file;
+    out += ": ";
+    if (!w.path.empty()) out += w.path + ": ";
+    out += "warning: ";
+    out += w.message;
+    out += '\n';
+  }
+  return out;
+}
+
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = 0;

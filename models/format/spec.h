@@ -64,6 +64,12 @@ class Errors {
   bool empty() const { return list_.empty(); }
   std::size_t size() const { return list_.size(); }
   const std::vector<Error>& list() const { return list_; }
+  // A warning: allowed, but likely not what was meant (a write retried).
+  // Warnings do not refuse the scenario; they are printed before it runs.
+  void warn(const Path& path, std::string message) { warnings_.push_back({path.str(), std::move(message), 0, 0, {}}); }
+  const std::vector<Error>& warnings() const { return warnings_; }
+  // One line per warning: `file: path: warning: message`.
+  std::string format_warnings(std::string_view file) const;
   // One line per error: `file: path: message` (`file: message` at the root),
   // or `file:line:column: message` followed by its excerpt.
   std::string format(std::string_view file) const;
@@ -75,6 +81,7 @@ class Errors {
 
  private:
   std::vector<Error> list_;
+  std::vector<Error> warnings_;
   const SourceMap* source_ = nullptr;
 };
 

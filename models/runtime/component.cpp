@@ -1,5 +1,6 @@
 #include "models/runtime/component.h"
 
+#include "models/runtime/dependency.h"
 
 #include <cassert>
 #include <cmath>
@@ -49,11 +50,20 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
           request.timer = {};
         }
       }
+      // Only a call under a retry policy has an attempt number. Handed on
+      // whole (a tail call), so that nothing is kept across a call here.
+      if (request.attempt != 0) [[unlikely]] {
+        reply_under_retry(request);
+        return;
+      }
       on_reply(request);
       return;
     }
     case kCallTimeout:
       call_timed_out(*reinterpret_cast<Request*>(data));
+      return;
+    case kRetryDue:
+      retry_due(*reinterpret_cast<Request*>(data));
       return;
     default:
       on_timer(kind, data);
@@ -72,9 +82,64 @@ void Node::call_timed_out(Request& call) {
   // disowned by a crash: Request::disown_calls): then nobody is told.
   const bool told = call.awaited();
   call.abandoned = true;
-  if (told) on_call_timeout(call);
+  // A retry, if the policy makes one, replaces the call; its late reply is
+  // dropped like any other.
+  if (told && !(call.attempt != 0 && settle(call, true))) on_call_timeout(call);
   // A call lost on the way has no reply to come: it ends here.
   if (call.lost) context_.requests.release(call);
+}
+
+void Node::reply_under_retry(Request& attempt) {
+  if (!settle(attempt, false)) on_reply(attempt);
+}
+
+bool Node::settle(Request& attempt, bool timed_out) {
+  RetryPolicy& policy = *attempt.dependency->retry();
+  if (!timed_out && !attempt.failure) {
+    policy.succeeded(attempt);
+    return false;
+  }
+  const Failure cause = timed_out ? attempt.dependency->timeout_failure() : attempt.failure;
+  const std::optional<sim::Time> wait = policy.after_failure(attempt, cause, timed_out);
+  if (!wait) return false;
+  retry(attempt, *wait, timed_out);
+  // A failed reply is over; a timed-out attempt is still out, and its late
+  // reply (or its loss) releases it.
+  if (!timed_out) context_.requests.release(attempt);
+  return true;
+}
+
+void Node::retry(const Request& failed, sim::Time wait, bool timed_out) {
+  Request& next = new_request();
+  // What Node::call gives a call, from the same parent; the callee's pool
+  // picks its replica again.
+  next.parent = failed.parent;
+  next.parent_generation = failed.parent_generation;
+  next.created = failed.created;  // the call's first attempt: the caller's wait runs from there
+  next.user_id = failed.user_id;
+  next.key = failed.key;
+  next.operation = failed.operation;
+  next.client_operation = failed.client_operation;
+  next.access = failed.access;
+  // What a write or a fill stores: the parent's, as for the first attempt
+  // (a client's own request has no parent: its version was never changed).
+  next.version = failed.parent != nullptr ? failed.parent->version : failed.version;
+  next.scratch = failed.scratch;
+  next.dependency = failed.dependency;
+  next.attempt = static_cast<std::uint8_t>(failed.attempt + 1);
+  next.retried_after_timeout = timed_out;
+  next.backoff = wait;
+  context_.engine.post_in(wait, sim::Phase::Timer, this, kRetryDue, reinterpret_cast<std::uint64_t>(&next));
+}
+
+void Node::retry_due(Request& attempt) {
+  // The request it was made for may have gone meanwhile (failed on another
+  // call of a parallel step and back in the pool, or disowned by a crash).
+  if (!attempt.awaited()) {
+    context_.requests.release(attempt);
+    return;
+  }
+  dispatch(*attempt.dependency, attempt);
 }
 
 void Node::drop(Request& call) {

@@ -54,7 +54,8 @@ struct Context {
 };
 
 // Event kinds every node understands; a node's own timers start at kFirstTimer.
-enum NodeEvent : std::uint32_t { kDeliverRequest = 0, kDeliverReply = 1, kCallTimeout = 2, kFirstTimer = 3 };
+// kRetryDue: a retry's backoff is over (models/runtime/retry_policy.h).
+enum NodeEvent : std::uint32_t { kDeliverRequest = 0, kDeliverReply = 1, kCallTimeout = 2, kRetryDue = 3, kFirstTimer = 4 };
 
 class Dependency;
 
@@ -90,6 +91,8 @@ class Node : public sim::EventTarget {
 
   // Replies that came after their caller had stopped waiting, dropped.
   const std::uint64_t& late_replies() const { return late_replies_; }
+  // Numbers its dependencies with a retry policy, for their random streams.
+  std::uint32_t next_retry_stream() { return retry_streams_++; }
 
   // Where the node is: the place of one replica, or of the node as a whole
   // (replica -1; none when its replicas are apart), as an index into the
@@ -146,8 +149,22 @@ class Node : public sim::EventTarget {
   // a caller's timeout.
   [[gnu::noinline]] void drop_late(Request& call);
   [[gnu::noinline]] void call_timed_out(Request& call);
+  // Retries (models/runtime/retry_policy.h), out of the way of the common
+  // deliveries too. An attempt under a retry policy has ended (a reply, or
+  // its timeout when `timed_out`): a success refunds the budget; a failure
+  // the policy retries makes the next attempt, and true is returned, so the
+  // handler hears nothing yet.
+  [[gnu::noinline]] bool settle(Request& attempt, bool timed_out);
+  // A reply to an attempt under a retry policy: settled, then handed to
+  // on_reply unless a retry follows.
+  [[gnu::noinline]] void reply_under_retry(Request& attempt);
+  // The next attempt after `failed`: a new request, sent when the backoff
+  // `wait` is over (kRetryDue).
+  void retry(const Request& failed, sim::Time wait, bool timed_out);
+  [[gnu::noinline]] void retry_due(Request& attempt);
 
   std::uint64_t late_replies_ = 0;
+  std::uint32_t retry_streams_ = 0;
   std::int32_t place_ = -1;
   std::vector<std::int32_t> replica_places_;
 };

@@ -55,6 +55,13 @@ void Dependency::connect(Node& owner, Wiring& wiring) {
     timeout_ = sim::Time::from_ms(*config_.timeout_ms);
     timeout_failure_ = wiring.failure_cause("timeout");
   }
+  if (config_.retry) {
+    // Its own stream, named by the caller and the order of its retrying
+    // dependencies, so that its draws change no other component's.
+    const std::string stream = owner.name() + "/retries/" + std::to_string(owner.next_retry_stream());
+    retry_ = std::make_unique<RetryPolicy>(*config_.retry, owner.context().streams.for_component(stream));
+    retry_->connect(wiring);
+  }
 }
 
 }  // namespace archsim::models

@@ -2,21 +2,23 @@
 //
 // Every call from one node to another goes through a Dependency owned by the
 // caller: it holds the link the calls travel, the operation they ask for,
-// and how long the caller waits for a reply (the resilience models add the
-// retry policy and the breaker's state here). Node::call makes the call,
-// stamps it with its parent's generation and starts its timer; Node drops a
-// reply to a call that was given up on before any handler sees it (see
-// component.h).
+// how long the caller waits for a reply, and the retry policy, if any
+// (models/runtime/retry_policy.h; the other resilience models add their
+// state here too). Node::call makes the call, stamps it with its parent's
+// generation and starts its timer; Node drops a reply to a call that was
+// given up on before any handler sees it, and makes the retries of a
+// failed call before the handler hears of the failure (see component.h).
 //
 // A caller may guard its calls to a component with a circuit breaker
 // (circuit_breaker.h) and a bulkhead (bulkhead.h), declared beside the call;
 // a call they refuse is never made: Node::refuse_call sends it straight back
-// to its caller, failed.
+// to its caller, failed. A failed call may be retried (retry_policy.h).
 //
-// Not modelled here: retries, hedging.
+// Not modelled here: hedging.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,6 +27,7 @@
 #include "models/runtime/circuit_breaker.h"
 #include "models/runtime/component.h"
 #include "models/runtime/request.h"
+#include "models/runtime/retry_policy.h"
 #include "sim/time.h"
 
 namespace archsim::models {
@@ -37,6 +40,7 @@ struct DependencyConfig {
   std::optional<Access> access = {};  // none: the request's own access
   std::optional<CircuitBreakerConfig> circuit_breaker = {};  // none: no breaker
   std::optional<BulkheadConfig> bulkhead = {};               // none: no limit on calls in flight
+  std::optional<RetryConfig> retry = {};  // none: a failed call fails its step at once
 };
 
 // `"timeout_ms": 250` beside a call, in the declaration of a type that calls.
@@ -66,9 +70,12 @@ class Dependency {
   sim::Time timeout() const { return timeout_; }
   // The failure a timed-out call gives its parent.
   Failure timeout_failure() const { return timeout_failure_; }
+  // Its retry policy, or null (built by connect).
+  RetryPolicy* retry() const { return retry_.get(); }
 
  private:
   DependencyConfig config_;
+  std::unique_ptr<RetryPolicy> retry_;
   Node* target_ = nullptr;
   Link* link_ = nullptr;
   std::int64_t operation_ = -1;
@@ -98,6 +105,11 @@ class Dependency {
 [[gnu::always_inline]] inline void Node::dispatch(Dependency& dependency, Request& request) {
   request.reply_to = this;
   request.link = &dependency.link();
+  request.dependency = &dependency;
+  // A first attempt under a retry policy is counted as a call; a retry
+  // comes here already numbered (Node::retry).
+  if (RetryPolicy* retry = dependency.retry(); retry != nullptr && request.attempt == 0) [[unlikely]]
+    retry->called(request);
   if (dependency.has_timeout())
     request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
                                                 reinterpret_cast<std::uint64_t>(&request));

@@ -132,6 +132,8 @@ class Network {
   // The link from one node to another, made on first use; stable address.
   Link& link(Node& from, Node& to);
   std::size_t size() const { return links_.size(); }
+  // The links, in the order they were made.
+  const Link& link_at(std::size_t i) const { return *links_[i]; }
 
   // Puts the nodes named in `network.places` in their places (validated).
   void place_nodes(Wiring& wiring);

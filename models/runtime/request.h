@@ -20,6 +20,7 @@
 namespace archsim::models {
 
 class Node;
+class Dependency;
 struct Link;
 
 // Why a request failed: an index into the run's FailureCauses, 0 for none.
@@ -96,6 +97,11 @@ struct Request {
   Access access = Access::Read;   // what it does to the data of its key
   std::uint32_t held_by = 0;      // the mark of its holder (a worker pool, a cache waiting on its backend); 0: none
   bool hit = false;               // a cache answered it from a fresh entry (see the cache)
+  // Under a retry policy (models/runtime/retry_policy.h): which attempt of
+  // its call it is (1 for the first; 0: its dependency does not retry), and
+  // whether the attempt before it timed out (what a retry budget refunds).
+  std::uint8_t attempt = 0;
+  bool retried_after_timeout = false;
   // For the node that sent it, kept while others hold it (a load balancer's
   // backend, a service's wait, a closed-loop user); nobody else touches it.
   std::uint64_t scratch = 0;
@@ -103,6 +109,8 @@ struct Request {
   // write committed, what a fill stores (0: the data the run starts with).
   std::uint64_t version = 0;
   sim::EventHandle timer{};       // the caller's timeout on this call
+  Dependency* dependency = nullptr;  // the caller's dependency it was sent through
+  sim::Time backoff{};            // the backoff waited before this attempt (retries)
 
   // Takes a call's failure as this request's, unless it already failed: the
   // first failure on the way is the one reported.
@@ -162,9 +170,13 @@ struct Request {
     access = Access::Read;
     held_by = 0;
     hit = false;
+    attempt = 0;
+    retried_after_timeout = false;
     scratch = 0;
     version = 0;
     timer = {};
+    dependency = nullptr;
+    backoff = sim::Time{};
   }
 };
 

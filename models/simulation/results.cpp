@@ -1,4 +1,5 @@
 // The results document of a run; its format is docs/results-format.md.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -82,9 +83,30 @@ Json Simulation::results() const {
   }
   out["operations"] = operations;
   Json workloads = Json::object();
-  for (std::size_t i = 0; i < workloads_.size(); ++i)
-    workloads[workloads_[i]->name()] = outcomes_json(recorder_->workload(i), seconds, context_.failures);
+  for (std::size_t i = 0; i < workloads_.size(); ++i) {
+    Json w = outcomes_json(recorder_->workload(i), seconds, context_.failures);
+    if (Json retries = workloads_[i]->retry_summary(); !retries.is_null()) w["retries"] = std::move(retries);
+    workloads[workloads_[i]->name()] = std::move(w);
+  }
   out["workloads"] = workloads;
+  // End to end: the requests that reached each component per request sent
+  // by the workloads whose requests can reach it (along the links), which
+  // retries at every layer above it multiply.
+  std::vector<std::pair<const Node*, std::uint64_t>> offered_reaching;
+  for (const auto& c : components_) offered_reaching.emplace_back(c.get(), 0);
+  for (const auto& w : workloads_) {
+    const auto offered = workloads[w->name()]["offered"].get<std::uint64_t>();
+    std::vector<const Node*> reached{w.get()};
+    for (std::size_t next = 0; next < reached.size(); ++next)
+      for (std::size_t l = 0; l < network_->size(); ++l) {
+        const Link& link = network_->link_at(l);
+        if (link.from != reached[next] || std::find(reached.begin(), reached.end(), link.to) != reached.end()) continue;
+        reached.push_back(link.to);
+      }
+    for (auto& [node, sum] : offered_reaching)
+      if (std::find(reached.begin(), reached.end(), node) != reached.end()) sum += offered;
+  }
+  std::size_t component_index = 0;
 
   // Components, and the bottleneck among them.
   Json components = Json::object();
@@ -96,6 +118,10 @@ Json Simulation::results() const {
     j["type"] = c->type();
     j["place"] = place_json(*network_, c->place());
     c->summary(now, j);
+    const std::uint64_t offered = offered_reaching[component_index++].second;
+    j["arrivals_per_request"] =
+        offered > 0 ? Json(static_cast<double>(j["arrivals"].get<std::uint64_t>()) / static_cast<double>(offered))
+                    : Json(nullptr);
     // Replicas placed apart: where each one is.
     bool apart = false;
     for (std::int32_t r = 0; r < c->replicas(); ++r) apart = apart || c->place(r) != c->place();

@@ -100,6 +100,7 @@ void Simulation::on_event(std::uint32_t kind, std::uint64_t data) {
     // intervals add up to the summary exactly.
     close_interval();
     recorder_->begin_window(now);
+    for (auto& w : workloads_) w->on_window_begin();
     for (auto& c : components_) c->begin_window(now);
     network_->begin_window();
     window_open_ = true;
@@ -166,6 +167,7 @@ const char* node_event_name(std::uint32_t kind) {
     case kDeliverRequest: return "a request arriving";
     case kDeliverReply: return "a reply arriving";
     case kCallTimeout: return "a call's timeout";
+    case kRetryDue: return "a retry's backoff ending";
     default: return "a timer of its own";
   }
 }

@@ -1223,3 +1223,46 @@ TEST_CASE("a dead-letter topic must be another topic of the broker, and needs ma
   CHECK(r.outcome.err == only(r, "components[2].topics.events.dead_letter_topic: names its own topic: a message "
                                  "failed there would come back for ever; name another topic"));
 }
+
+TEST_CASE("a retry policy's attempts out of range, a cap below its base, and a cause misspelt are refused") {
+  const auto with_retry = [](const Json& retry) {
+    Json s = small_scenario();
+    s["components"][0]["handlers"]["read"][1]["retry"] = retry;
+    return s;
+  };
+  const std::string at = "components[0].handlers.read[1].retry.";
+  auto r = refuse(with_retry(Json{{"max_attempts", 0}}));
+  CHECK(r.outcome.err == only(r, at + "max_attempts: must be an integer of at least 1, got 0"));
+  r = refuse(with_retry(Json{{"max_attempts", 101}}));
+  CHECK(r.outcome.err == only(r, at + "max_attempts: must be an integer of at most 100, got 101"));
+  r = refuse(with_retry(Json{{"base_ms", 100}, {"cap_ms", 50}}));
+  CHECK(r.outcome.err == only(r, at + "cap_ms: must be at least base_ms (100 ms), got 50"));
+  r = refuse(with_retry(Json{{"retry_on", {"timeuot"}}}));
+  CHECK(r.outcome.err == only(r, at + "retry_on[0]: \"timeuot\" is not one of: timeout, queue_full, crashed, "
+                                      "link_down, no_primary, no_quorum, error, shed, no_healthy_backend, "
+                                      "rate_limited, broker_full; did you mean \"timeout\"?"));
+  r = refuse(with_retry(Json{{"retry_on", {"timeout", "timeout"}}}));
+  CHECK(r.outcome.err == only(r, at + "retry_on[1]: \"timeout\" is listed twice"));
+  r = refuse(with_retry(Json{{"backoff", "fixed"}, {"jitter", "decorrelated"}}));
+  CHECK(r.outcome.err == only(r, at + "jitter: decorrelated jitter grows its own waits from base_ms up to cap_ms: use "
+                                      "backoff exponential with it, or another jitter"));
+  r = refuse(with_retry(Json{{"budget", {{"tokens", 0}}}}));
+  CHECK(r.outcome.err == only(r, at + "budget.tokens: must be an integer of at least 1, got 0"));
+}
+
+TEST_CASE("retrying a write is allowed but warned about, with its path, and the scenario runs") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["write"][1]["retry"] = Json::object();
+  s["components"][0]["handlers"]["write"][1]["access"] = "write";
+  s["workloads"][0]["retry"] = Json::object();
+  s["workloads"][0]["operations"][1]["access"] = "write";
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", s.dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.out == file + ": valid\n");
+  CHECK(o.err == file + ": workloads[0].retry: warning: retries the write operation \"write\", which an attempt that "
+                        "timed out may already have applied: make sure the callee treats it as idempotent\n" +
+                     file + ": components[0].handlers.write[1].retry: warning: retries a write, which an attempt "
+                            "that timed out may already have applied: make sure the callee treats it as idempotent\n");
+}

@@ -20,6 +20,7 @@ DependencyConfig read_call(const Json& c) {
   d.operation = c.value("operation", "");
   if (c.contains("access")) d.access = read_access(c["access"]);
   if (c.contains("timeout_ms")) d.timeout_ms = c["timeout_ms"].get<double>();
+  if (c.contains("retry")) d.retry = read_retry(c["retry"]);
   if (c.contains("circuit_breaker"))
     d.circuit_breaker = spec::read<CircuitBreakerConfig>(c["circuit_breaker"], *circuit_breaker_spec());
   if (c.contains("bulkhead")) d.bulkhead = spec::read<BulkheadConfig>(c["bulkhead"], *bulkhead_spec());
@@ -69,6 +70,15 @@ std::vector<StepConfig> read_steps(const Json& steps) {
   return out;
 }
 
+// A write retried after a timeout may be applied twice: allowed (a retry
+// of an idempotent write is safe), but said.
+void warn_retried_write(const Json& call, const spec::Path& path, spec::Errors& errors) {
+  if (call.contains("retry") && call.contains("access") && call["access"] != "read")
+    errors.warn(path / "retry", "retries a " + call["access"].get<std::string>() +
+                                    ", which an attempt that timed out may already have applied: make sure the callee "
+                                    "treats it as idempotent");
+}
+
 ServiceConfig read_config(const Json& config) { return spec::read<ServiceConfig>(config, *service_spec()); }
 
 // Every call a list of steps makes, with its path: the calls of call and
@@ -101,7 +111,9 @@ spec::NodeRef service_spec() {
           .optional("access", access_spec())
           .optional("timeout_ms", call_timeout_spec())
           .optional("circuit_breaker", circuit_breaker_spec())
-          .optional("bulkhead", bulkhead_spec());
+          .optional("bulkhead", bulkhead_spec())
+          .optional("retry", retry_spec());
+      call.check(warn_retried_write);
       return call;
     };
     Spec forward = Spec::object("Pass the request on and free the worker; the component forwarded to replies to the caller");
@@ -283,6 +295,7 @@ Service::Service(ServiceConfig config, Context& context)
                                   : 0.0;
     return out;
   });
+  declare_retry_metrics();
   for (auto& w : waits_) {
     metrics_.time_share("waiting_on." + w.target,
                         "Time-average of workers waiting on calls to " + w.target + ", over its workers", &w.waited_ns,
@@ -339,6 +352,7 @@ void Service::add_step(Handler& handler, StepConfig& s) {
       if (w == waits_.size()) waits_.push_back(Wait{c.target, {}, 0});
       step.waits.push_back(w);
       if (c.circuit_breaker || c.bulkhead) add_guards(c, w);
+      if (c.retry) waits_[w].retried = true;
     }
     step.calls.emplace_back(std::move(c));
   }
@@ -362,9 +376,12 @@ void Service::connect(Wiring& wiring) {
     for (auto& step : handlers_[i].steps) {
       if (step.kind == StepConfig::Kind::Compute && step.time.is_constant())
         step.channel = context_.engine.channel(step.time.fixed(), sim::Phase::Departure);
-      for (auto& call : step.calls) {
+      for (std::size_t k = 0; k < step.calls.size(); ++k) {
+        Dependency& call = step.calls[k];
         call.connect(*this, wiring);
         if (call.has_timeout()) timeout_ = call.timeout_failure();
+        // Every call step to the same component adds to one set of figures.
+        if (call.retry() != nullptr) call.retry()->count_into(waits_[step.waits[k]].retries);
       }
     }
   }
@@ -573,13 +590,41 @@ void Service::call_ended(Request& request) {
   run(request);
 }
 
+void Service::declare_retry_metrics() {
+  bool any = false;
+  for (auto& w : waits_) {
+    if (!w.retried) continue;
+    any = true;
+    const std::string name = "retries." + w.target;
+    metrics_.count(name + ".calls", "calls", "Calls to " + w.target + " (first attempts)", &w.retries.calls);
+    metrics_.series_only();
+    metrics_.count(name + ".attempts", "attempts", "Attempts sent to " + w.target + ": first attempts and retries",
+                   &w.retries.attempts);
+    metrics_.series_only();
+    metrics_.count(name + ".denied", "retries", "Retries to " + w.target + " the retry budget refused",
+                   &w.retries.denied);
+    metrics_.series_only();
+  }
+  if (!any) return;
+  // Per hop: the attempts per call to each component called with retries.
+  metrics_.extra("retries", [this](sim::Time, sim::Time) {
+    Json out = Json::object();
+    for (const auto& w : waits_)
+      if (w.retried) out[w.target] = retry_figures(w.retries, w.retries_at_window);
+    return out;
+  });
+}
+
 void Service::on_window_begin(sim::Time now) {
   pool_.on_window_begin(now);
   for (auto& g : guards_) {
     if (g.breaker) g.breaker->on_window_begin(now);
     if (g.bulkhead) g.bulkhead->on_window_begin(now);
   }
-  for (auto& w : waits_) w.at_window = w.waited_ns;
+  for (auto& w : waits_) {
+    w.at_window = w.waited_ns;
+    w.retries_at_window = w.retries;
+  }
 }
 
 void Service::check_invariants() const {

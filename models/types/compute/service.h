@@ -10,7 +10,9 @@
 // stays held while it waits on a call, so a slow dependency exhausts the pool
 // and the queue builds upstream, as in life. A call may have a timeout: the
 // worker stops waiting, the step fails (timeout), and the callee's work goes
-// on; its late reply is dropped. A failed call fails the handler: the
+// on; its late reply is dropped. A call may have a retry policy
+// (models/runtime/retry_policy.h): the worker stays held through the
+// backoffs and attempts, and the step sees only the last attempt's outcome. A failed call fails the handler: the
 // remaining steps are skipped and the failure goes back to the caller. A
 // parallel step waits for every call to end (reply or timeout) first. A call
 // to a cache may carry steps to run on a miss (cache-aside: read the
@@ -38,7 +40,7 @@
 // before they take a worker or a place in the queue.
 //
 // Not modelled here: CPU contention between workers (each worker is its own
-// processor), per-request memory, retries on calls.
+// processor), per-request memory.
 #pragma once
 
 #include <memory>
@@ -114,6 +116,9 @@ class Service final : public Component {
     std::string target;
     __int128 waited_ns = 0;
     __int128 at_window = 0;
+    bool retried = false;           // some call step to it has a retry policy
+    RetryCounters retries = {};     // of every call step to it
+    RetryCounters retries_at_window = {};
   };
   struct Handler {
     std::vector<Step> steps;
@@ -123,6 +128,7 @@ class Service final : public Component {
   void call_ended(Request& request);
   // Appends a step, and its on_miss steps after it, to `handler`.
   void add_step(Handler& handler, StepConfig& config);
+  void declare_retry_metrics();
   void finish(Request& request);
   // Frees the request's worker and counts its departure; returns the
   // replica, whose worker the caller then hands on with serve_next.

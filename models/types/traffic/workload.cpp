@@ -99,13 +99,22 @@ spec::NodeRef workload_spec() {
                                     .unit("ms")
                                     .greater_than(0)
                                     .max(kMaxMilliseconds))
-        .to(&Config::timeout_ms);
+        .to(&Config::timeout_ms)
+        .optional("retry", retry_spec())
+        .store<Config>([](const Json& v, Config& c) { c.retry = read_retry(v); });
     workload.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
       const auto& ops = v["operations"];
       for (std::size_t i = 0; i < ops.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
           if (ops[i]["name"] == ops[j]["name"])
             errors.add((path / "operations")[i] / "name", "operation " + ops[i]["name"].dump() + " is listed twice");
+      // A write retried after a timeout may be applied twice: allowed, but said.
+      if (v.contains("retry"))
+        for (std::size_t i = 0; i < ops.size(); ++i)
+          if (ops[i]["access"] != "read")
+            errors.warn(path / "retry", "retries the " + ops[i]["access"].get<std::string>() + " operation " +
+                                            ops[i]["name"].dump() + ", which an attempt that timed out may already "
+                                            "have applied: make sure the callee treats it as idempotent");
       if (v["arrival"]["type"] == "closed" && v.contains("users"))
         errors.add(path / "users", "a closed-loop workload's users are arrival.users, each its own user_id; "
                                    "remove users, or use an open-loop arrival");
@@ -125,7 +134,7 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
     : Node(config.name, context),
       workload_index_(workload_index),
       recorder_(recorder),
-      target_(DependencyConfig{config.target, "", config.timeout_ms}),
+      target_(DependencyConfig{.target = config.target, .operation = "", .timeout_ms = config.timeout_ms, .retry = config.retry}),
       process_(config.process),
       rate_qps_(config.rate_qps),
       mean_gap_s_(config.rate_qps > 0 ? 1.0 / config.rate_qps : 0),
@@ -151,6 +160,17 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
 void Workload::connect(Wiring& wiring) {
   target_.connect(*this, wiring);
   for (const auto& name : operation_names_) operations_.push_back(wiring.operation(name));
+}
+
+void Workload::on_window_begin() {
+  if (target_.retry() != nullptr) retries_at_window_ = target_.retry()->counters();
+}
+
+spec::Json Workload::retry_summary() const {
+  if (target_.retry() == nullptr) return nullptr;
+  Json out = retry_figures(target_.retry()->counters(), retries_at_window_);
+  out["target"] = target_.target_name();
+  return out;
 }
 
 void Workload::start() {

@@ -7,9 +7,12 @@
 // next. Each request draws its operation from a weighted mix, and its user and
 // key from their populations. With a timeout the client gives up waiting
 // (failure "timeout"); the work already started downstream goes on, and the
-// late reply is dropped.
+// late reply is dropped. With a retry policy (models/runtime/retry_policy.h)
+// the client sends a failed request again, as a new request, after a
+// backoff; its latency runs from the first attempt, and only the last
+// attempt's outcome is recorded.
 //
-// Not modelled here: client-side retries, connection set-up costs.
+// Not modelled here: connection set-up costs.
 #pragma once
 
 #include <optional>
@@ -48,6 +51,7 @@ struct WorkloadConfig {
   Population user_ids;
   Population keys;
   std::optional<double> timeout_ms;
+  std::optional<RetryConfig> retry;
 };
 
 spec::NodeRef workload_spec();
@@ -59,6 +63,11 @@ class Workload final : public Node {
 
   void connect(Wiring& wiring);
   void start();
+  // The measured window begins.
+  void on_window_begin();
+  // The retries of its requests in the measured window (retry_figures), or
+  // null when it does not retry.
+  spec::Json retry_summary() const;
   void on_request(Request& request) override;
   void on_reply(Request& request) override;
   void on_call_timeout(Request& request) override;
@@ -94,6 +103,7 @@ class Workload final : public Node {
   Population keys_;
   Failure timeout_;
   sim::Rng rng_;
+  RetryCounters retries_at_window_;
 };
 
 }  // namespace archsim::models
