@@ -206,7 +206,8 @@ std::size_t LoadBalancer::pick(const Request& request) {
     case Policy::RoundRobin: {
       // The turn passes over ejected replicas.
       std::size_t i = next_;
-      while (ejected_[i]) i = i + 1 == n ? 0 : i + 1;
+      if (h != n)
+        while (ejected_[i]) i = i + 1 == n ? 0 : i + 1;
       next_ = i + 1 == n ? 0 : i + 1;
       return i;
     }
@@ -232,7 +233,7 @@ std::size_t LoadBalancer::pick(const Request& request) {
       std::size_t best = n;
       for (std::size_t k = 0; k < n; ++k) {
         const std::size_t i = (next_ + k) % n;
-        if (!ejected_[i] && (best == n || open_[i] < open_[best])) best = i;
+        if ((h == n || !ejected_[i]) && (best == n || open_[i] < open_[best])) best = i;
       }
       next_ = next_ + 1 == n ? 0 : next_ + 1;
       return best;
@@ -249,7 +250,7 @@ std::size_t LoadBalancer::pick(const Request& request) {
       // is ejected, the user is hashed again over the replicas left.
       const std::uint64_t hash = sim::mix64(hash_on_key_ ? request.key : request.user_id);
       const auto i = static_cast<std::size_t>(hash % n);
-      return ejected_[i] ? healthy_[static_cast<std::size_t>(hash % h)] : i;
+      return h != n && ejected_[i] ? healthy_[static_cast<std::size_t>(hash % h)] : i;
     }
     case Policy::ActivePassive:
       return healthy_.front();  // the first replica in: the others stand by

@@ -108,7 +108,7 @@ class LoadBalancer final : public Component {
   std::optional<HealthCheckConfig> health_;
   std::optional<Dependency> probe_;
   sim::Time probe_interval_{};
-  std::vector<bool> ejected_;               // by replica
+  std::vector<std::uint8_t> ejected_;       // by replica: 1 if ejected
   std::vector<std::size_t> healthy_;        // replicas not ejected, in replica order
   std::vector<std::int64_t> failed_in_row_;  // consecutive failed probes, by replica
   std::vector<std::int64_t> good_in_row_;    // consecutive good probes, by replica
