@@ -33,6 +33,9 @@ inline Outcome run(const std::vector<std::string>& args, const std::string& inpu
   return o;
 }
 
+// Whether `part` occurs in `text`.
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 inline std::filesystem::path source_dir() { return ARCHSIM_SOURCE_DIR; }
 
 inline std::string read_file(const std::filesystem::path& path) {

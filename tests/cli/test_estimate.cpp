@@ -14,8 +14,6 @@ namespace {
 using archsim::spec::Json;
 using namespace archsim::test_cli;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 // The notes' Twitter-like example as flags.
 const std::vector<std::string> kTwitterFlags = {
     "--monthly-active-users", "300000000", "--daily-active-share", "0.5", "--requests-per-user-per-day", "2",

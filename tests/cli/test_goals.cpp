@@ -18,8 +18,6 @@ using archsim::cli::Comparison;
 using archsim::cli::Goal;
 using archsim::cli::Metric;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 // The shape of a results document, with round numbers.
 const Json& results() {
   static const Json document = Json::parse(R"({

@@ -30,8 +30,6 @@ using archsim::spec::Json;
 using namespace archsim::test_cli;
 using Clock = std::chrono::steady_clock;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 // Whether process `pid` has a handler installed for `signal` (Linux: the
 // SigCgt mask of /proc/PID/status). nullopt where there is no such file.
 std::optional<bool> catches(pid_t pid, int signal) {

@@ -16,8 +16,6 @@ namespace {
 using archsim::spec::Json;
 using namespace archsim::test_cli;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 std::string small_file(const TempDir& dir) {
   Json scenario = small_scenario();
   scenario["duration_s"] = 3;

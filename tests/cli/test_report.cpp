@@ -21,8 +21,6 @@ using archsim::cli::display_width;
 using archsim::spec::Json;
 using namespace archsim::test_cli;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::size_t start = 0;
