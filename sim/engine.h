@@ -56,6 +56,14 @@ class Engine {
     queue_.post_on(channel, target, kind, data);
   }
 
+  // The same, for an event that may be cancelled (a timeout of a constant
+  // length): a cancelled one waits in its lane, not in the heap, until it
+  // would have run.
+  EventHandle schedule_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data = 0) {
+    assert(target != nullptr);
+    return queue_.push_on(channel, target, kind, data);
+  }
+
   // Runs every event with time < end, at most max_events of them, then moves
   // the clock to end (unless stopped early by the budget or stop()).
   StopReason run_until(Time end, std::uint64_t max_events);

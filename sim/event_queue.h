@@ -104,6 +104,17 @@ class DaryEventQueue {
     ++live_;
   }
 
+  // The same, for an event that may be cancelled: the handle cancels it.
+  EventHandle push_on(int channel, EventTarget* target, std::uint32_t kind, std::uint64_t data) {
+    assert(channel >= 0 && channel < lane_count_);
+    assert(seq_ < (std::uint64_t{1} << 56));
+    const std::uint32_t slot = take_slot();
+    push_lane(channel, Key{Time::saturating_add(now_, lane_delay_[channel]),
+                           (static_cast<std::uint64_t>(lane_phase_[channel]) << 56) | seq_++, target, data, kind, slot});
+    ++live_;
+    return EventHandle{slot, slots_[slot].generation};
+  }
+
   // Marks the event cancelled; true if it was still pending.
   bool cancel(EventHandle handle) {
     if (!handle.valid() || handle.slot >= slots_.size()) return false;

@@ -53,6 +53,9 @@ void Dependency::connect(Node& owner, Wiring& wiring) {
   if (config_.timeout_ms) {
     owner.context().callers_may_give_up = true;
     timeout_ = sim::Time::from_ms(*config_.timeout_ms);
+    // A lane of its own length: a timeout cancelled by its reply waits
+    // there, not in the heap where it would deepen every other event's way.
+    timeout_channel_ = owner.context().engine.channel(timeout_, sim::Phase::Timer);
     timeout_failure_ = wiring.failure_cause("timeout");
   }
   if (config_.retry) {

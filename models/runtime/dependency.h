@@ -68,6 +68,8 @@ class Dependency {
   Access access(const Request& parent) const { return config_.access ? *config_.access : parent.access; }
   bool has_timeout() const { return config_.timeout_ms.has_value(); }
   sim::Time timeout() const { return timeout_; }
+  // The engine's lane for timers of that length, or -1 (none left: the heap).
+  int timeout_channel() const { return timeout_channel_; }
   // The failure a timed-out call gives its parent.
   Failure timeout_failure() const { return timeout_failure_; }
   // Its retry policy, or null (built by connect).
@@ -80,6 +82,7 @@ class Dependency {
   Link* link_ = nullptr;
   std::int64_t operation_ = -1;
   sim::Time timeout_{};
+  int timeout_channel_ = -1;
   Failure timeout_failure_{};
 };
 
@@ -110,9 +113,12 @@ class Dependency {
   // comes here already numbered (Node::retry).
   if (RetryPolicy* retry = dependency.retry(); retry != nullptr && request.attempt == 0) [[unlikely]]
     retry->called(request);
-  if (dependency.has_timeout())
-    request.timer = context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout,
-                                                reinterpret_cast<std::uint64_t>(&request));
+  if (dependency.has_timeout()) {
+    const auto data = reinterpret_cast<std::uint64_t>(&request);
+    request.timer = dependency.timeout_channel() >= 0
+                        ? context_.engine.schedule_on(dependency.timeout_channel(), this, kCallTimeout, data)
+                        : context_.engine.schedule_in(dependency.timeout(), sim::Phase::Timer, this, kCallTimeout, data);
+  }
   send(request, dependency.link(), kParentsReplica);
 }
 
