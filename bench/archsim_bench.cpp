@@ -2,7 +2,8 @@
 // and completed requests per second of wall time, with the process's peak
 // memory. A benchmark, not a test: it prints figures and judges nothing.
 //
-//   archsim_bench [--model mmc|web_tier|cache_aside] [--requests N] [--intervals K] [--scenarios DIR] [--seed S]
+//   archsim_bench [--model mmc|web_tier|cache_aside|resilience|broker|all] [--requests N] [--intervals K]
+//                 [--scenarios DIR] [--seed S]
 //   archsim_bench --model cache_store|cache_store_memory [options]   (bench/cache_store_bench.cpp)
 //
 // The time series has one row per report interval (1 s by default); it is
@@ -10,12 +11,18 @@
 // the simulated time. --intervals K sets the interval to duration / K, to
 // compare runs of different lengths with the same number of rows.
 // Each model is a scenario file (scenarios/mmc.json, scenarios/
-// load-balanced-web-tier.json, bench/cache-aside.json) run long enough for
-// about N requests to complete; wall time covers the run only, not reading
-// the scenario; CPU time (the process's) is printed beside it, for a machine
-// shared with other work. --scenarios DIR reads every model's file from DIR instead.
+// load-balanced-web-tier.json, bench/cache-aside.json, bench/resilience.json,
+// bench/broker.json) run long enough for about N requests to complete; wall
+// time covers the run only, not reading the scenario; CPU time (the
+// process's) is printed beside it, for a machine shared with other work.
+// --scenarios DIR reads every model's file from DIR instead. A file's fault
+// timeline is stated for its own duration_s and scaled with the run (an
+// action from 20 % to 40 % of the file's run stays at 20 % to 40 % of this
+// one), so every size sees the same faults.
 // One JSON line per model goes to standard output; a model with a cache adds
-// the cache's hit rate (from a cold start: no warm-up). Peak memory is the process's
+// the cache's hit rate (from a cold start: no warm-up), one with a broker the
+// messages its consumer group acknowledged and those per second (each
+// request publishes one message, so N requests are N messages). Peak memory is the process's
 // maximum resident set, so measure one size per process to compare sizes
 // (bench/compare-with-simpy does).
 #include <sys/resource.h>
@@ -42,6 +49,8 @@ struct Model {
   double rate_qps;  // the scenario's arrival rate, to size the run
   std::string directory;  // where the file is
   std::string cache;      // the component whose hit rate is printed; empty: none
+  std::string broker;     // the broker whose group's acknowledgements are printed; empty: none
+  std::string acknowledged;  // that group's figure, TOPIC.SERVICE.acknowledged
 };
 
 // The process's CPU time in seconds: unlike wall time, it leaves out the time
@@ -72,6 +81,41 @@ std::string cache_figures(const archsim::spec::Json& results, const std::string&
   return text;
 }
 
+// `, "messages": M, "messages_per_s": R` of the model's consumer group, or nothing.
+std::string broker_figures(const archsim::spec::Json& results, const Model& model, double wall, double cpu) {
+  if (model.broker.empty()) return "";
+  const auto acknowledged = results["components"][model.broker][model.acknowledged].get<std::uint64_t>();
+  char text[128];
+  std::snprintf(text, sizeof text, ", \"messages\": %llu, \"messages_per_s\": %.0f, \"messages_per_cpu_s\": %.0f",
+                static_cast<unsigned long long>(acknowledged), static_cast<double>(acknowledged) / wall,
+                static_cast<double>(acknowledged) / cpu);
+  return text;
+}
+
+// `--set` overrides that move the file's fault timeline onto a run of
+// `duration` seconds: every at_s and until_s times duration / the file's duration_s.
+std::vector<std::string> scaled_faults(const std::string& text, double duration) {
+  std::vector<std::string> settings;
+  const auto config = archsim::spec::Json::parse(text, nullptr, false);
+  if (config.is_discarded() || !config.is_object() || !config.contains("faults") ||
+      !config["faults"].contains("timeline") || !config.contains("duration_s") || !config["duration_s"].is_number())
+    return settings;  // the scenario's own checks say what is wrong, if anything
+  const double scale = duration / config["duration_s"].get<double>();
+  const auto& timeline = config["faults"]["timeline"];
+  for (std::size_t i = 0; i < timeline.size(); ++i)
+    for (const char* field : {"at_s", "until_s"})
+      if (timeline[i].contains(field) && timeline[i][field].is_number()) {
+        std::string setting = "faults.timeline[";
+        setting += std::to_string(i);
+        setting += "].";
+        setting += field;
+        setting += "=";
+        setting += std::to_string(timeline[i][field].get<double>() * scale);
+        settings.push_back(setting);
+      }
+  return settings;
+}
+
 int run(const Model& model, const std::string& scenarios, double requests, double intervals, const std::string& seed) {
   const std::string directory = scenarios.empty() ? model.directory : scenarios;
   std::ifstream file(directory + "/" + model.file);
@@ -88,6 +132,7 @@ int run(const Model& model, const std::string& scenarios, double requests, doubl
   std::vector<std::string> settings = {"warmup_s=0", "duration_s=" + std::to_string(duration),
                                        "report_interval_s=" + std::to_string(interval)};
   if (!seed.empty()) settings.push_back("seed=" + seed);
+  for (auto& setting : scaled_faults(text.str(), duration)) settings.push_back(std::move(setting));
   auto scenario = archsim::models::load_scenario(text.str(), settings, errors);
   if (!scenario) {
     std::cerr << errors.format(model.file);
@@ -114,11 +159,11 @@ int run(const Model& model, const std::string& scenarios, double requests, doubl
       "{\"engine\": \"archsim\", \"model\": \"%s\", \"completed\": %llu, \"events\": %llu, \"simulated_s\": %.3f, "
       "\"wall_s\": %.6f, \"cpu_s\": %.6f, \"events_per_s\": %.0f, \"requests_per_s\": %.0f, "
       "\"requests_per_cpu_s\": %.0f, \"mean_response_ms\": %.6f, "
-      "\"report_interval_s\": %.3f, \"peak_rss_mib\": %.1f%s}\n",
+      "\"report_interval_s\": %.3f, \"peak_rss_mib\": %.1f%s%s}\n",
       model.name.c_str(), static_cast<unsigned long long>(completed), static_cast<unsigned long long>(events), duration,
       wall, cpu, static_cast<double>(events) / wall, static_cast<double>(completed) / wall, static_cast<double>(completed) / cpu,
       results["summary"]["latency_ms"]["mean"].get<double>(), interval, static_cast<double>(peak_rss_kib()) / 1024.0,
-      cache_figures(results, model.cache).c_str());
+      cache_figures(results, model.cache).c_str(), broker_figures(results, model, wall, cpu).c_str());
   return 0;
 }
 
@@ -130,9 +175,11 @@ int main(int argc, char** argv) {
       (std::string(argv[2]) == "cache_store" || std::string(argv[2]) == "cache_store_memory"))
     return archsim::bench::cache_store_main(argv[2], argc - 3, argv + 3);
   const std::string scenarios = ARCHSIM_SOURCE_DIR "/scenarios", bench = ARCHSIM_SOURCE_DIR "/bench";
-  const std::vector<Model> models = {{"mmc", "mmc.json", 12800, scenarios, ""},
-                                     {"web_tier", "load-balanced-web-tier.json", 4000, scenarios, ""},
-                                     {"cache_aside", "cache-aside.json", 4000, bench, "cache"}};
+  const std::vector<Model> models = {{"mmc", "mmc.json", 12800, scenarios, "", "", ""},
+                                     {"web_tier", "load-balanced-web-tier.json", 4000, scenarios, "", "", ""},
+                                     {"cache_aside", "cache-aside.json", 4000, bench, "cache", "", ""},
+                                     {"resilience", "resilience.json", 2000, bench, "", "", ""},
+                                     {"broker", "broker.json", 10000, bench, "", "broker", "events.consumers.acknowledged"}};
   std::string which = "all";
   std::string directory;  // empty: each model's own
   std::string seed;       // empty: the scenario's
@@ -149,10 +196,12 @@ int main(int argc, char** argv) {
       if (arg == "--intervals") intervals = std::atof(value.c_str());
       if (arg == "--seed") seed = value;
     } else {
-      std::cerr << "usage: archsim_bench [--model mmc|web_tier|cache_aside|all] [--requests N] [--intervals K] "
-                   "[--scenarios DIR] [--seed S]\n"
-                   "       archsim_bench --model cache_store|cache_store_memory [options]\n";
-      return 2;
+      const bool help = arg == "--help" || arg == "-h";
+      (help ? std::cout : std::cerr)
+          << "usage: archsim_bench [--model mmc|web_tier|cache_aside|resilience|broker|all] [--requests N] "
+             "[--intervals K] [--scenarios DIR] [--seed S]\n"
+             "       archsim_bench --model cache_store|cache_store_memory [options]\n";
+      return help ? 0 : 2;
     }
   }
   if (!(requests >= 1 && requests <= 1e10)) {
@@ -166,7 +215,7 @@ int main(int argc, char** argv) {
     if (const int code = run(model, directory, requests, intervals, seed)) return code;
   }
   if (!found) {
-    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, cache_aside, all)\n";
+    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, cache_aside, resilience, broker, all)\n";
     return 2;
   }
   return 0;
