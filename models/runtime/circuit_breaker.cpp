@@ -130,18 +130,18 @@ bool CircuitBreakers::allow(std::size_t p, sim::Time now, std::uint32_t& ticket)
   return false;
 }
 
-void CircuitBreakers::record(std::size_t p, std::uint32_t ticket, bool failed, sim::Time now) {
+bool CircuitBreakers::record(std::size_t p, std::uint32_t ticket, bool failed, sim::Time now) {
   Part& part = parts_[p];
   // Let through in another state than this one: it tells nothing of now.
-  if (ticket != part.epoch) return;
+  if (ticket != part.epoch) return false;
   switch (part.state) {
     case State::Closed: {
       part.in_a_row = failed ? part.in_a_row + 1 : 0;
       if (config_.consecutive_failures > 0 && part.in_a_row >= config_.consecutive_failures) {
         trip(part, now, p);
-        return;
+        return true;
       }
-      if (config_.failure_rate <= 0) return;
+      if (config_.failure_rate <= 0) return false;
       advance(part, p, now);
       Bucket& b = buckets(p)[part.head % config_.window_buckets];
       ++b.calls;
@@ -150,22 +150,24 @@ void CircuitBreakers::record(std::size_t p, std::uint32_t ticket, bool failed, s
         ++b.failures;
         ++part.failures;
       }
-      if (part.calls >= static_cast<std::uint64_t>(config_.minimum_calls) &&
-          static_cast<double>(part.failures) >= config_.failure_rate * static_cast<double>(part.calls))
-        trip(part, now, p);
-      return;
+      if (part.calls < static_cast<std::uint64_t>(config_.minimum_calls) ||
+          static_cast<double>(part.failures) < config_.failure_rate * static_cast<double>(part.calls))
+        return false;
+      trip(part, now, p);
+      return true;
     }
     case State::HalfOpen:
       if (failed) {
         trip(part, now, p);
-        return;
+        return true;
       }
       if (++part.probes_ok == config_.half_open_probes) close(part, p, now);
-      return;
+      return false;
     case State::Open:
       assert(false && "a ticket of an open breaker: no call is let through while open");
-      return;
+      return false;
   }
+  return false;
 }
 
 void CircuitBreakers::set_state(Part& part, State state, sim::Time now) {

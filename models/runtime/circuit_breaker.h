@@ -17,6 +17,9 @@
 // a row started afresh. An outcome counts only in the state its call was let
 // through in: a slow call let through while closed that ends after the
 // breaker has opened changes nothing (each call carries a ticket).
+// Each opening is the caller's sign that the callee is down: the caller
+// reports it as a detection of the whole callee (fault.h), which the fault
+// timeline takes as a fault's time to detect.
 //
 // The window is time-based: `window_s` cut into `window_buckets` buckets of
 // equal length, a fixed ring (no list that grows with the calls). The
@@ -68,8 +71,10 @@ class CircuitBreakers final : public sim::EventTarget {
   // the call carries to its outcome (record); when not, the call fails fast
   // (circuit_open) and is counted as rejected.
   bool allow(std::size_t part, sim::Time now, std::uint32_t& ticket);
-  // The call let through with `ticket` has ended, failed or not.
-  void record(std::size_t part, std::uint32_t ticket, bool failed, sim::Time now);
+  // The call let through with `ticket` has ended, failed or not. Returns
+  // whether this outcome opened the breaker (from closed, or a failed probe
+  // half-open): the caller reports that as a detection of the callee.
+  bool record(std::size_t part, std::uint32_t ticket, bool failed, sim::Time now);
 
   // The part is gone with its calls (a crashed replica): its breaker is
   // closed again, fresh, and the outcomes of its calls out are ignored.

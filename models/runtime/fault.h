@@ -37,8 +37,8 @@ struct FaultAction {
 };
 
 // Where a component says it has noticed that a part of another is down: a
-// load balancer's health checks eject a replica (later, a circuit breaker
-// opens on a dependency). The fault timeline, when the run has one, listens
+// load balancer's health checks eject a replica, a caller's circuit breaker
+// opens on the component it calls (all of it, replica -1). The fault timeline, when the run has one, listens
 // and takes the first such report on a fault's target while the fault is in
 // force as its detection (time to detect); without a listener nobody hears.
 // Reports are rare (a state change, not a request): a plain function call.

@@ -45,6 +45,13 @@ TEST_CASE("circuit-breaker-slow-database: with the breaker the database's queue 
   CHECK(count(breaker["opens"]) > 5);
   CHECK(breaker["rejected"] == guarded["circuit_open"]);
   CHECK(count(breaker["open_at_end"]) == 0);
+  // The breaker's first opening is the guarded slow-down's detection; the
+  // plain database's goes undetected.
+  const Json& faults = r["faults"]["timeline"];
+  CHECK(faults[0]["detection_s"].is_null());
+  CHECK(faults[1]["detected_by"] == "web-guarded");
+  CHECK(faults[1]["detection_s"].get<double>() > 0);
+  CHECK(faults[1]["detection_s"].get<double>() < 1);
 
   const Json t = column(r, "t_s");
   const Json plain_queue = column(r, "components.db-plain.queue_length_mean");

@@ -663,7 +663,10 @@ void Service::guarded_call_ended(const Request& call, bool failed) {
   Guard& g = guards_[wait_of(call)];
   const auto replica = static_cast<std::size_t>(call.parent->instance);
   if (g.bulkhead) g.bulkhead->give_back(replica, now());
-  if (g.breaker) g.breaker->record(replica, static_cast<std::uint32_t>(call.scratch >> 32), failed, now());
+  // A breaker opening has noticed the callee down: all of it, as a
+  // breaker sees the component, not which of its replicas failed the calls.
+  if (g.breaker && g.breaker->record(replica, static_cast<std::uint32_t>(call.scratch >> 32), failed, now())) [[unlikely]]
+    context_.detections.detected(call.dependency->target(), -1, *this, now());
 }
 
 void Service::fail_at_once(Request& request) {

@@ -3,7 +3,8 @@
 // stays open for its duration, lets its probes through, closes when they all
 // succeed or opens again at the first that fails; its failure-rate window
 // moves a bucket at a time; and in a service, the calls it refuses fail at
-// once (circuit_open) and never reach the callee.
+// once (circuit_open) and never reach the callee, and its opening is the
+// detection of a fault on the callee.
 #include <doctest/doctest.h>
 
 #include <functional>
@@ -280,4 +281,73 @@ TEST_CASE("each replica of the caller has its own breaker") {
   CHECK(count(breaker["opens"]) == 2);
   CHECK(count(breaker["open_at_end"]) == 2);
   CHECK(number(breaker["open_fraction"]) == doctest::Approx((470.0 + 460.0) / 2 / 500));
+}
+
+namespace {
+
+// front calls db (one request every 10 ms, at k / 100 s) through a breaker
+// that opens at the third failure in a row; db reads in 1 ms.
+std::string front_and_db(const std::string& call, const std::string& faults) {
+  return R"({
+    "duration_s": 0.5,
+    "workloads": [{ "name": "clients", "target": "front", "arrival": { "type": "constant", "rate_qps": 100 } }],
+    "components": [
+      { "type": "service", "name": "front", "workers": 10,
+        "handlers": { "request": [ { "call": "db", )" +
+         call + R"( } ] } },
+      { "type": "database", "name": "db", "workers": 10, "read_time": { "type": "constant", "value_ms": 1 },
+        "write_time": { "type": "constant", "value_ms": 1 } }
+    ],
+    "faults": { "timeline": [ )" +
+         faults + R"( ] }
+  })";
+}
+
+}  // namespace
+
+TEST_CASE("a breaker opening is a detection of the component it guards: a crash found at the Nth refused call") {
+  // db crashes at 255 ms: the calls at 260, 270 and 280 ms are refused at
+  // once; the third opens the breaker at 280 ms, 25 ms after the
+  // crash, and that is the fault's time to detect.
+  const auto r = run_scenario(front_and_db(
+      R"("circuit_breaker": { "consecutive_failures": 3, "open_ms": 10000 })",
+      R"({ "at_s": 0.255, "until_s": 0.4, "action": "crash", "target": "db" })"));
+  const auto& fault = r["faults"]["timeline"][0];
+  CHECK(number(fault["detection_s"]) == doctest::Approx(0.025).epsilon(1e-12));
+  CHECK(fault["detected_by"] == "front");
+  // A crashed database has no primary to read from: the calls fail with
+  // no_primary; from 290 ms to the end (490 ms) they fail with circuit_open.
+  CHECK(count(r["summary"]["failed"]["no_primary"]) == 3);
+  CHECK(count(r["summary"]["failed"]["circuit_open"]) == 21);
+  CHECK(count(r["components"]["front"]["circuit_breakers"]["db"]["opens"]) == 1);
+}
+
+TEST_CASE("a breaker detects a slowed database at the Nth timeout, the first of its openings during the fault") {
+  // db slowed by 200 ms from 255 ms; front gives up after 50 ms. The calls
+  // at 260, 270 and 280 ms time out at 310, 320 and 330 ms: the breaker
+  // opens at 330 ms, 75 ms after the start of the slow-down.
+  const auto r = run_scenario(front_and_db(
+      R"("timeout_ms": 50, "circuit_breaker": { "consecutive_failures": 3, "open_ms": 10000 })",
+      R"({ "at_s": 0.255, "until_s": 0.4, "action": "slow_down", "target": "db", "added_ms": 200 })"));
+  const auto& fault = r["faults"]["timeline"][0];
+  CHECK(number(fault["detection_s"]) == doctest::Approx(0.075).epsilon(1e-12));
+  CHECK(fault["detected_by"] == "front");
+  // The calls at 260 to 330 ms: the one at 330 ms went just before the
+  // timeout that opened the breaker (arrivals come before timers).
+  CHECK(count(r["summary"]["failed"]["timeout"]) == 8);
+}
+
+TEST_CASE("a failed probe opening the breaker again detects a fault begun while it was open") {
+  // A slow-down from 5 to 100 ms: the calls at 10, 20 and 30 ms time out
+  // at 60, 70 and 80 ms, and the breaker opens at 80 ms (detection 75 ms)
+  // until 180 ms. db crashes at 175 ms: the probe at 180 ms is refused, and
+  // the breaker opens again at 180 ms, 5 ms after the crash.
+  const auto r = run_scenario(front_and_db(
+      R"("timeout_ms": 50, "circuit_breaker": { "consecutive_failures": 3, "open_ms": 100 })",
+      R"({ "at_s": 0.005, "until_s": 0.1, "action": "slow_down", "target": "db", "added_ms": 200 },
+         { "at_s": 0.175, "until_s": 0.4, "action": "crash", "target": "db" })"));
+  const auto& faults = r["faults"]["timeline"];
+  CHECK(number(faults[0]["detection_s"]) == doctest::Approx(0.075).epsilon(1e-12));
+  CHECK(number(faults[1]["detection_s"]) == doctest::Approx(0.005).epsilon(1e-12));
+  CHECK(faults[1]["detected_by"] == "front");
 }
