@@ -2,7 +2,7 @@
 // collapses depends on the seed: the same slow period tips some runs into
 // an overload that outlives it and leaves others to recover. Well below the
 // tipping point no seed collapses, well above it every seed does.
-// scenarios/metastable-tipping-point.json measures from 40 s to 60 s, 20 s
+// scenarios/metastable-tipping-point.json measures from 40 s to 60 s, 19 s
 // after the slow period, so its goodput is the state the run ended in.
 #include <doctest/doctest.h>
 
