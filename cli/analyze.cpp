@@ -241,16 +241,16 @@ std::string format_analysis(const Json& doc) {
     out << "  " << padded("figure", 30) << padded("theory", 11) << padded("simulated", 11) << padded("error", 11)
         << padded("4 SE", 12) << "verdict\n";
     for (const auto& r : rows) {
-      const double theory = r["theory"].get<double>();
-      const double error = r["error"].get<double>();
+      const double theory = number_or_nan(r["theory"]);
+      const double error = number_or_nan(r["error"]);
       std::string band = "-", verdict = "noise unknown";
       if (!r["se"].is_null()) {
         band = "±" + fixed(kSigmas * r["se"].get<double>());
         verdict = r["within_noise"].get<bool>() ? "ok" : "BEYOND NOISE";
       }
-      const std::string err = theory != 0 ? percent(error / theory) : fixed(error);
+      const std::string err = theory != 0 && std::isfinite(error) ? percent(error / theory) : fixed(error);
       out << "  " << padded(r["figure"].get<std::string>(), 30) << padded(fixed(theory), 11)
-          << padded(fixed(r["simulated"].get<double>()), 11) << padded(err, 11) << padded(band, 12) << verdict << "\n";
+          << padded(fixed(number_or_nan(r["simulated"])), 11) << padded(err, 11) << padded(band, 12) << verdict << "\n";
       if (r.contains("note") && r["note"].get<std::string>() != caveat &&
           !(r["within_noise"].is_boolean() && r["within_noise"].get<bool>()))
         out << "    " << r["note"].get<std::string>() << "\n";
@@ -283,8 +283,8 @@ std::string format_analysis(const Json& doc) {
       out << "  caveat: " << s["caveat"].get<std::string>() << "\n";
     if (!s["rows"].empty()) print_rows(s["rows"], s["caveat"].get<std::string>());
     const Json& little = s["little"];
-    out << "  Little's law: L = " << fixed(little["number_inside"].get<double>()) << ", lambda W = "
-        << fixed(little["throughput_times_response"].get<double>());
+    out << "  Little's law: L = " << fixed(number_or_nan(little["number_inside"])) << ", lambda W = "
+        << fixed(number_or_nan(little["throughput_times_response"]));
     if (little["relative_difference"].is_number())
       out << " (" << percent(little["relative_difference"].get<double>()) << ")";
     out << "\n";

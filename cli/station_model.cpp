@@ -46,6 +46,7 @@ struct Station {
   std::vector<std::string> forwarded_from;
   double external = 0;  // rate from workloads and load balancers
   bool reached = false;
+  bool service_unknown = false;  // a step whose time is not known here
 
   void add_reason(const std::string& r) {
     if (std::find(reasons.begin(), reasons.end(), r) == reasons.end()) reasons.push_back(r);
@@ -130,6 +131,7 @@ struct Tracer {
         const auto m = distribution_moments(step["compute"], why);
         if (!m) {
           s.add_reason(why);
+          s.service_unknown = true;
           exponential = constant = false;
           continue;
         }
@@ -155,6 +157,7 @@ struct Tracer {
       } else {
         const std::string kind = step.empty() ? std::string("?") : step.begin().key();
         s.add_reason("its handler has a " + kind + " step, which theory here does not model");
+        s.service_unknown = true;
         exponential = constant = false;
       }
     }
@@ -360,7 +363,7 @@ ScenarioModel model_scenario(const Json& config) {
     Station& s = it->second;
     if (s.rate > 0) {
       if (!mva_case) m.arrival_rate_per_ms = s.rate;
-      m.mean_service_ms = s.sum_mean / s.rate;
+      if (!s.service_unknown) m.mean_service_ms = s.sum_mean / s.rate;
     }
     for (const auto& r : model.scenario_reasons)
       if (r.rfind("faults", 0) == 0 || r.rfind("closed workloads beside", 0) == 0) s.add_reason(r);
