@@ -34,7 +34,7 @@ std::string number(double v) {
 
 // What the tracing learns of one service.
 struct Station {
-  double rate = 0;    // per ms (open) or visits per cycle (closed)
+  double rate = 0;    // per ms (open) or visits per cycle (closed); NaN when unknown
   double sum_mean = 0;    // sum of rate x E[S] over the classes
   double sum_second = 0;  // sum of rate x E[S^2]
   bool all_exponential = true;
@@ -329,9 +329,12 @@ ScenarioModel model_scenario(const Json& config) {
       rate = arrival["rate_qps"].get<double>() / 1000.0;
       stream = "workload " + name + " sends evenly spaced requests, not a Poisson stream";
     } else if (type == "closed") {
-      if (!mva_case) stream = "workload " + name + " is a closed loop of users";
+      if (!mva_case) {
+        rate = std::nan("");  // a rate the loop sets itself: unknown, and so is any sum it joins
+        stream = "workload " + name + " is a closed loop of users";
+      }
     } else {
-      rate = 0;
+      rate = std::nan("");
       stream = "workload " + name + " has " + type + " arrivals: not a Poisson stream of one rate";
     }
     if (w.contains("retry")) stream = "workload " + name + " retries failed requests, which adds arrivals";
