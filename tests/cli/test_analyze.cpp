@@ -126,6 +126,22 @@ TEST_CASE("analyze: where theory does not apply it says why and prints no theory
   CHECK(contains(s["reason"].get<std::string>(), "evenly spaced requests, not a Poisson stream"));
   CHECK(s["rows"].empty());
   CHECK(s["offered_utilization"].get<double>() == doctest::Approx(0.8));
+
+  // A schedule's rate, or one a closed loop sets beside open traffic, is not
+  // known: no utilization is made up from it.
+  const std::string mixed = R"({ "name": "mix", "duration_s": 30, "warmup_s": 1,
+    "workloads": [ { "name": "a", "target": "s", "arrival": { "type": "poisson", "rate_qps": 100 } },
+      { "name": "b", "target": "s",
+        "arrival": { "type": "closed", "users": 3, "think_time": { "type": "exponential", "mean_ms": 10 } } } ],
+    "components": [ { "type": "service", "name": "s", "service_time": { "type": "exponential", "mean_ms": 1 } } ] })";
+  const auto o2 = run({"analyze", "-", "--json", "-"}, mixed);
+  REQUIRE(o2.code == 0);
+  const Json doc = Json::parse(o2.out);
+  const Json& mixed_station = station(doc, "s");
+  CHECK(contains(mixed_station["reason"].get<std::string>(), "workload b is a closed loop of users"));
+  CHECK(mixed_station["arrival_rate_qps"].is_null());
+  CHECK(mixed_station["offered_utilization"].is_null());
+  CHECK(contains(doc["scenario_reasons"][0].get<std::string>(), "closed workloads beside other workloads"));
 }
 
 TEST_CASE("analyze: round robin over replicas is flagged, and the simulated wait is below theory's, beyond the noise") {
