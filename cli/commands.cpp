@@ -25,6 +25,7 @@
 
 #include <signal.h>
 
+#include "cli/analyze.h"
 #include "cli/estimate.h"
 #include "cli/goals.h"
 #include "cli/replications.h"
@@ -63,6 +64,7 @@ const char* kUsage =
     "  merge SLICE...    join the slices of a sharded sweep into the whole sweep's output\n"
     "  compare A B       two designs under the same random traffic: paired differences with intervals\n"
     "  plan FILE         the smallest (or largest) value of a parameter that meets every --goal\n"
+  "  analyze FILE      run once and put queueing theory beside each station's simulated figures\n"
     "\n"
     "options: --help (also after a command), --version\n";
 
@@ -1710,6 +1712,54 @@ int command_estimate(const std::vector<std::string>& args, std::istream& input, 
   return kExitOk;
 }
 
+// analyze: one run, and theory beside each station's figures (cli/analyze.h).
+int command_analyze(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err) {
+  static const Command command{
+      "analyze",
+      "Run a scenario once and put queueing theory beside each station's simulated figures, with the error, the "
+      "noise and why theory does not apply where it does not (docs/analyze.md)",
+      "FILE",
+      {{"seed", "N", kSeedExpected, "Seed of every random stream (overrides the scenario's)"},
+       {"duration", "TIME", kDurationExpected, "Simulated time to run (overrides duration_s)"},
+       {"set", "PATH=VALUE", kSetExpected, "Override a scenario field (repeatable)", true},
+       {"json", "FILE", "a file name, or - for standard output", "Write the comparison as JSON to FILE"}}};
+  const Parsed parsed = parse(command, args);
+  if (parsed.has("help")) {
+    out << help_of(command);
+    return kExitOk;
+  }
+  const std::string path = scenario_file(parsed);
+  models::RunOptions run_options;
+  if (parsed.has("seed")) run_options.seed = parse_seed(parsed.value("seed"));
+  if (parsed.has("duration")) {
+    const std::string text = parsed.value("duration");
+    const auto d = parse_duration(text);
+    if (!d || *d > sim::kMaxTimeSeconds) throw Usage{value_problem("duration", kDurationExpected, quote(text))};
+    run_options.duration_s = *d;
+  }
+  int code = kExitOk;
+  auto scenario = load(path, parsed.values("set"), input, err, code);
+  if (!scenario) return code;
+  if (run_options.duration_s && scenario->config["warmup_s"].get<double>() >= *run_options.duration_s) {
+    err << "archsim: --duration " << parsed.value("duration") << " is not longer than the scenario's warmup_s ("
+        << spec::format_number(scenario->config["warmup_s"].get<double>()) << " s)\n";
+    return kExitUsage;
+  }
+  models::Simulation simulation(*scenario, run_options);
+  simulation.run();
+  const Json results = simulation.results();
+  const Json document = analysis_document(scenario->config, results);
+  const std::string json_path = parsed.has("json") ? parsed.value("json") : "";
+  if (!json_path.empty() && !write_output(json_path, document.dump(2) + "\n", out, err)) return kExitUsage;
+  if (json_path != "-") out << format_analysis(document);
+  if (!results["run"]["completed"].get<bool>()) {
+    err << "archsim: the run stopped early " << results["run"]["problem"].get<std::string>()
+        << "; its figures cover the time simulated until then\n";
+    return kExitStoppedEarly;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& args, std::istream& input, std::ostream& out, std::ostream& err,
@@ -1717,7 +1767,7 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
   const std::string command = args.empty() ? "" : args[0];
   const bool known = command == "run" || command == "validate" || command == "describe" || command == "schema" ||
                      command == "estimate" || command == "sweep" || command == "merge" || command == "compare" ||
-                     command == "plan";
+                     command == "plan" || command == "analyze";
   try {
     if (command == "--version" || command == "version") {
       out << "archsim " << ARCHSIM_VERSION << "\n";
@@ -1736,10 +1786,11 @@ int run_command(const std::vector<std::string>& args, std::istream& input, std::
     if (command == "merge") return command_merge(args, input, out, err);
     if (command == "compare") return command_compare(args, input, out, err, console);
     if (command == "plan") return command_plan(args, input, out, err, console);
+    if (command == "analyze") return command_analyze(args, input, out, err);
     throw Usage{"unknown command \"" + command + "\"" +
                 spec::did_you_mean_suffix(command,
                                           {"run", "validate", "describe", "schema", "estimate", "sweep", "merge", "compare",
-                                           "plan"})};
+                                           "plan", "analyze"})};
   } catch (const Usage& usage) {
     err << "archsim" << (command.empty() || command.rfind("-", 0) == 0 ? "" : " " + command) << ": " << usage.message
         << "\n(see archsim " << (known ? command + " " : "") << "--help)\n";
