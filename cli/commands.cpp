@@ -322,6 +322,9 @@ const Command& run_command_line() {
         "Write the full results as JSON to FILE (- for standard output)"},
        {"csv", "DIR", "a directory", "Write timeseries.csv, components.csv and operations.csv into DIR"},
        {"quiet", "", "", "Print no report, no progress and no run summary"},
+       {"theory", "", "",
+        "After the report, queueing theory beside each station, as archsim analyze prints it (keeps the time "
+        "series in memory)"},
        {"replications", "R", kReplicationsExpected,
         "Run R independent replications (seeds derived from the scenario's) and report each figure's mean and 95 % "
         "confidence interval"},
@@ -776,6 +779,9 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
                             : default_jobs();
   const std::vector<std::uint64_t> seeds =
       parsed.has("replications") ? replication_seeds(seed, replications) : std::vector<std::uint64_t>{seed};
+  if (parsed.has("theory") && parsed.has("replications"))
+    throw Usage{"--theory compares one run with theory; it does not combine with --replications (run archsim analyze "
+                "with a longer --duration instead)"};
   if (parsed.has("jobs") && !parsed.has("replications"))
     throw Usage{"--jobs: runs replications on threads; give --replications R with it"};
   Json warmup = {{"method", "scenario"}, {"warmup_s", scenario->config["warmup_s"]}};
@@ -824,7 +830,10 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
     }
     series.add(&*json_rows);
   }
-  if (!csv_series && !json_rows) series.add(&discard);
+  // --theory: the analysis reads the series' intervals after the run.
+  models::MemorySeries theory_series;
+  if (parsed.has("theory")) series.add(&theory_series);
+  if (!csv_series && !json_rows && !parsed.has("theory")) series.add(&discard);
 
   const auto started = std::chrono::steady_clock::now();
   models::Simulation simulation(*scenario, run_options);
@@ -875,6 +884,11 @@ int command_run(const std::vector<std::string>& args, std::istream& input, std::
     }
   }
   if (!quiet && json_path != "-") out << format_report(results);
+  if (parsed.has("theory") && json_path != "-") {
+    Json with_rows = results;
+    with_rows["timeseries"]["rows"] = theory_series.rows_json();
+    out << "\n" << format_analysis(analysis_document(scenario->config, with_rows));
+  }
   bool goals_failed = false;
   if (!goals.empty()) {
     const auto verdicts = judge_goals(goals, results, nullptr, "check");

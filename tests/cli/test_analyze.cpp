@@ -205,3 +205,25 @@ TEST_CASE("analyze: bad input is refused with a clear message") {
     CHECK(contains(o.out, "--json"));
   }
 }
+
+TEST_CASE("run --theory puts after the report exactly what analyze prints, and nothing with --json -") {
+  const std::string file = (archsim::test_cli::source_dir() / "scenarios" / "mm1.json").string();
+  const auto analyzed = run({"analyze", file, "--duration", "30s"});
+  const auto ran = run({"run", file, "--duration", "30s", "--theory"});
+  REQUIRE(analyzed.code == 0);
+  REQUIRE(ran.code == 0);
+  const std::size_t at = ran.out.find("theory beside the simulation");
+  REQUIRE(at != std::string::npos);
+  CHECK(ran.out.substr(at) == analyzed.out);
+  CHECK(contains(ran.out.substr(0, at), "Bottleneck: server"));
+  const auto as_json = run({"run", file, "--duration", "30s", "--theory", "--json", "-"});
+  CHECK(as_json.code == 0);
+  CHECK(!contains(as_json.out, "theory beside the simulation"));
+}
+
+TEST_CASE("run --theory with --replications is refused, not ignored") {
+  const std::string file = (archsim::test_cli::source_dir() / "scenarios" / "mm1.json").string();
+  const auto o = run({"run", file, "--theory", "--replications", "3"});
+  CHECK(o.code == 2);
+  CHECK(contains(o.err, "--theory compares one run with theory; it does not combine with --replications"));
+}
