@@ -23,6 +23,7 @@ namespace capability {
 inline constexpr std::string_view kCallable = "callable";      // takes requests and replies
 inline constexpr std::string_view kReplicated = "replicated";  // identical instances a load balancer can spread over
 inline constexpr std::string_view kCache = "cache";            // answers reads with a hit or a miss (Request::hit)
+inline constexpr std::string_view kBroker = "broker";          // takes published messages into topics
 }  // namespace capability
 
 // A call or hand-off a component makes for a request of some operation.

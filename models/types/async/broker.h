@@ -67,10 +67,6 @@
 
 namespace archsim::models {
 
-namespace capability {
-inline constexpr std::string_view kBroker = "broker";  // takes published messages into topics
-}  // namespace capability
-
 struct ConsumerGroupConfig {
   std::string service;    // the group: its replicas are the consumers
   std::string operation;  // asked of it; empty: the topic's name

@@ -5,8 +5,6 @@
 #include <functional>
 #include <limits>
 
-#include "models/types/async/broker.h"
-
 namespace archsim::models {
 
 using spec::Json;
