@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "analysis/number_text.h"
+
 namespace archsim::analysis {
 namespace {
 
@@ -22,18 +24,6 @@ std::string show(double value) {
 // The checks are written as !(in range) so that NaN is refused too.
 void require(bool in_range, const char* name, const char* range, double value) {
   if (!in_range || !std::isfinite(value)) fail(std::string(name) + " must be " + range + ", got " + show(value));
-}
-
-// Commas between groups of three digits in the whole part.
-std::string group_thousands(const std::string& number) {
-  const std::size_t start = number[0] == '-' ? 1 : 0;
-  const std::size_t end = std::min(number.find('.'), number.size());
-  std::string out = number.substr(0, start);
-  for (std::size_t i = start; i < end; ++i) {
-    if (i > start && (end - i) % 3 == 0) out += ',';
-    out += number[i];
-  }
-  return out + number.substr(end);
 }
 
 // `value` with `significant` significant digits, trailing zeros of the

@@ -11,6 +11,8 @@
 #include <tuple>
 #include <vector>
 
+#include "analysis/number_text.h"
+
 namespace archsim::cli {
 
 using spec::Json;
@@ -132,18 +134,7 @@ std::size_t cells_of(const Character& c) {
   return in_ranges(kWide, c.code_point) ? 2 : 1;
 }
 
-// Commas between groups of three digits in the whole part of a formatted
-// number: every number in the report is written this way.
-std::string group_thousands(const std::string& number) {
-  const std::size_t start = number[0] == '-' ? 1 : 0;
-  const std::size_t end = std::min(number.find('.'), number.size());
-  std::string out = number.substr(0, start);
-  for (std::size_t i = start; i < end; ++i) {
-    if (i > start && (end - i) % 3 == 0) out += ',';
-    out += number[i];
-  }
-  return out + number.substr(end);
-}
+using analysis::group_thousands;  // every number in the report is written so
 
 std::string fixed(double v, int decimals) {
   char buffer[400];  // the largest double written in full takes 309 digits
