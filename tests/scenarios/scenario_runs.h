@@ -22,6 +22,7 @@
 #include <doctest/doctest.h>
 
 #include "models/simulation/scenario.h"
+#include "models/simulation/series.h"
 #include "models/simulation/simulation.h"
 
 namespace archsim::test_scenarios {
@@ -106,6 +107,19 @@ inline const Json& short_run(const fs::path& path) {
   auto it = cache.find(key);
   if (it == cache.end()) it = cache.emplace(key, run(load(path))).first;
   return it->second;
+}
+
+// The whole run of scenarios/NAME.json, for its full duration_s and its seed.
+inline Json full_run(const std::string& name) {
+  const auto scenario = load(source_dir() / "scenarios" / (name + ".json"));
+  return run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
+}
+
+// One column of a run's time series; the column must exist.
+inline Json column(const Json& results, const std::string& name) {
+  const Json c = models::series_column(results, name);
+  REQUIRE(c.is_array());
+  return c;
 }
 
 }  // namespace archsim::test_scenarios

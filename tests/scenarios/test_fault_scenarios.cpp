@@ -18,17 +18,6 @@ namespace {
 using namespace archsim::test_scenarios;
 using archsim::models::HashRing;
 
-Json full_run(const std::string& name) {
-  const auto scenario = load(source_dir() / "scenarios" / (name + ".json"));
-  return run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
-}
-
-Json column(const Json& results, const std::string& name) {
-  const Json c = archsim::models::series_column(results, name);
-  REQUIRE(c.is_array());
-  return c;
-}
-
 }  // namespace
 
 TEST_CASE("replica-crash: while web[1] is down, the requests the round robin gives it fail: a third of them") {

@@ -15,17 +15,6 @@ namespace {
 
 using namespace archsim::test_scenarios;
 
-Json full_run(const std::string& name) {
-  const auto scenario = load(source_dir() / "scenarios" / (name + ".json"));
-  return run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
-}
-
-Json column(const Json& results, const std::string& name) {
-  const Json c = archsim::models::series_column(results, name);
-  REQUIRE(c.is_array());
-  return c;
-}
-
 std::uint64_t crashed(const Json& r, const std::string& workload) {
   return r["workloads"][workload]["failed"]["crashed"].get<std::uint64_t>();
 }

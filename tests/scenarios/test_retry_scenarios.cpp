@@ -14,11 +14,6 @@ namespace {
 
 using namespace archsim::test_scenarios;
 
-Json full_run(const std::string& name) {
-  const auto scenario = load(source_dir() / "scenarios" / (name + ".json"));
-  return run(scenario, std::nullopt, scenario.config["duration_s"].get<double>());
-}
-
 // The sum of a series column over the intervals ending in (from, to].
 double sum_over(const Json& results, const std::string& name, double from, double to) {
   const Json t = archsim::models::series_column(results, "t_s");
