@@ -249,6 +249,10 @@ Component::Component(std::string name, Context& context) : Node(std::move(name),
          &c.useful);
   m.count("orphaned", "requests", "Requests it finished after everyone waiting for them had given up (wasted work)",
           &c.orphaned);
+  m.time_share("wasted_utilization",
+               "Time-average of its workers held by requests it finished or dropped after everyone waiting for them "
+               "had given up (work for nobody), over its workers; counted as each leaves",
+               &c.wasted_ns, [this] { return static_cast<double>(capacity()); });
   m.share("utilization", "Time-average of workers held (computing or waiting on calls) over its workers", &stats_.busy,
           [this] { return static_cast<double>(capacity()); });
   m.share("compute_utilization", "Time-average of workers computing over its workers", &stats_.computing,

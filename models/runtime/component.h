@@ -224,6 +224,7 @@ struct ComponentCounters {
   std::uint64_t orphaned = 0;     // left when nobody waited for the reply any more
   __int128 residence_ns = 0;      // total time admitted requests spent here
   __int128 wait_ns = 0;           // total time spent queueing
+  __int128 wasted_ns = 0;         // time the orphaned held a worker here: from taking it to leaving
 };
 
 // One instant's view of a component's cumulative statistics.
@@ -269,8 +270,13 @@ class ComponentStats {
     in_system.add(now, -1);
     ++counters.completed;
     if (request.failure) ++counters.failed;
-    if (check_awaited && !request.awaited_all_the_way()) ++counters.orphaned;
-    else if (!request.failure) ++counters.useful;
+    if (check_awaited && !request.awaited_all_the_way()) [[unlikely]] {
+      ++counters.orphaned;
+      // A request that never took a worker here held none.
+      if (request.started >= request.arrived) counters.wasted_ns += (now - request.started).ns;
+    } else if (!request.failure) {
+      ++counters.useful;
+    }
     const sim::Time stay = now - request.arrived;
     counters.residence_ns += stay.ns;
     residence.record(stay.ns);

@@ -85,6 +85,7 @@ struct Request {
   Link* link = nullptr;       // the link from reply_to; the reply travels back over it
   sim::Time created{};        // when the caller sent it
   sim::Time arrived{};        // when it reached the component now holding it
+  sim::Time started{-1};      // when it took a worker there (WorkerPool); before `arrived` while it has none there
   std::uint64_t user_id = 0;
   std::uint64_t key = 0;
   std::uint32_t operation = 0;
@@ -158,6 +159,7 @@ struct Request {
     link = nullptr;
     created = sim::Time{};
     arrived = sim::Time{};
+    started = sim::Time{-1};
     user_id = 0;
     key = 0;
     operation = 0;

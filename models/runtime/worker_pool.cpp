@@ -18,15 +18,30 @@ WorkerPool::WorkerPool(const PoolConfig& config, ComponentStats& stats, Context&
     shed_wait_ = sim::Time::from_ms(config.shed_wait_ms);
     shed_ = context.failures.intern("shed");
   }
+  if (config.drop_abandoned) {
+    dropping_ = true;
+    abandoned_ = context.failures.intern("abandoned");
+  }
+  judging_ = shedding_ || dropping_;
 }
 
 Request* WorkerPool::shed_oldest(std::size_t r, sim::Time now) {
   Replica& replica = replicas_[r];
-  if (replica.queue.empty() || now - replica.queue.front()->arrived <= shed_wait_) return nullptr;
+  if (replica.queue.empty()) return nullptr;
+  const Request& head = *replica.queue.front();
+  Failure cause{};
+  if (shedding_ && now - head.arrived > shed_wait_) {
+    cause = shed_;
+    ++shed_count_;
+  } else if (dropping_ && !head.awaited_all_the_way()) {
+    cause = abandoned_;
+    ++dropped_count_;
+  } else {
+    return nullptr;
+  }
   Request* request = replica.queue.pop_front();
   stats_.queue.add(now, -1);
-  request->failure = shed_;
-  ++shed_count_;
+  request->failure = cause;
   return request;
 }
 
@@ -38,6 +53,10 @@ void WorkerPool::declare_metrics(MetricSet& metrics) {
   if (shedding_)
     metrics.count("shed", "requests", "Requests dropped when a worker would have taken them, having waited longer than shed_wait_ms",
                   &shed_count_);
+  if (dropping_)
+    metrics.count("abandoned_dropped", "requests",
+                  "Requests dropped, waiting or between steps, because everyone waiting for them had given up",
+                  &dropped_count_);
   metrics.extra("instances", [this](sim::Time start, sim::Time end) { return replica_results(start, end); });
   if (!per_replica_ || replicas() > kMaxReplicaSeries) return;
   for (std::size_t i = 0; i < replicas_.size(); ++i) {

@@ -19,7 +19,10 @@
 // Load shedding (optional, declare_shedding): a request that has waited in
 // the queue longer than shed_wait when a worker frees is dropped then, failed
 // with shed, and the next one is judged (shed_next); a long queue is already
-// bounded by queue_capacity (queue_full at admission).
+// bounded by queue_capacity (queue_full at admission). Dropping abandoned
+// requests (optional, declare_dropping): in the same way, a request at the
+// head of the queue whose callers have all given up on it
+// (Request::awaited_all_the_way) is dropped, failed with abandoned.
 //
 // Not modelled here: other queue disciplines, work stealing between
 // replicas, per-request memory.
@@ -43,6 +46,7 @@ struct PoolConfig {
   std::int64_t workers = 1;  // per replica
   std::int64_t queue_capacity = 100000;  // per replica
   double shed_wait_ms = 0;  // 0: no shedding
+  bool drop_abandoned = false;  // drop the queued requests nobody waits for any more
 };
 
 // Declares a pool's parameters (replicas, workers, queue_capacity) in a
@@ -82,6 +86,22 @@ void declare_shedding(spec::Spec& object, PoolConfig Config::*pool) {
       .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).shed_wait_ms = v.get<double>(); });
 }
 
+// Declares `drop_abandoned`, for a type whose owner sends back what the pool
+// drops (WorkerPool::shed_next) and checks its requests between steps
+// (Request::awaited_all_the_way).
+template <class Config>
+void declare_dropping(spec::Spec& object, PoolConfig Config::*pool) {
+  using spec::Json;
+  using spec::Spec;
+  object
+      .optional("drop_abandoned",
+                Spec::boolean("Drop a request whose callers have all given up on it (their timeouts fired), when a "
+                              "worker would take it and before each step of its handler, failed with abandoned; "
+                              "false: it is served to the end, for nobody (wasted work)")
+                    .default_value(false))
+      .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).drop_abandoned = v.get<bool>(); });
+}
+
 class WorkerPool {
  public:
   enum class Admission { Started, Queued, Rejected };
@@ -113,14 +133,20 @@ class WorkerPool {
   // The next request waiting at the replica takes the worker just freed
   // (its wait counted); null when none waits.
   Request* next(std::size_t replica, sim::Time now);
-  // With shedding, before next(): the oldest request waiting at the
-  // replica, taken out of the queue and failed with shed, if it has waited
-  // longer than shed_wait_ms, for the owner to count as gone and send back;
-  // null when there is none (or no shedding).
+  // With shedding or dropping, before next(): the oldest request waiting
+  // at the replica, taken out of the queue and failed with shed if it has
+  // waited longer than shed_wait_ms, or with abandoned if nobody waits for
+  // it any more, for the owner to count as gone and send back; null when
+  // there is none (or neither is on).
   Request* shed_next(std::size_t replica, sim::Time now) {
-    if (!shedding_) [[likely]] return nullptr;
+    if (!judging_) [[likely]] return nullptr;
     return shed_oldest(replica, now);
   }
+  bool drops_abandoned() const { return dropping_; }
+  // The owner dropped a request that held a worker, between its steps.
+  void count_dropped() { ++dropped_count_; }
+  // The cause of a request dropped because nobody waits for it (dropping on).
+  Failure abandoned() const { return abandoned_; }
 
   // Takes a replica down (`refusal`: the failure of what is admitted to it
   // meanwhile) or, with kNoFailure, brings it back. Taking one down begins
@@ -207,10 +233,14 @@ class WorkerPool {
   const RequestPool& requests_;
   std::uint32_t mark_;  // set on the requests holding its workers (Request::held_by)
   std::uint32_t life_ = 0;  // crashes of its replicas so far
+  bool judging_ = false;  // shedding_ || dropping_: the queue's head is judged before it is served
   bool shedding_ = false;
   sim::Time shed_wait_{};
   Failure shed_{};
   std::uint64_t shed_count_ = 0;
+  bool dropping_ = false;
+  Failure abandoned_{};
+  std::uint64_t dropped_count_ = 0;  // of the abandoned, those dropped here (queued or between steps)
 };
 
 // The hot path, inline: every request passes through it.
@@ -251,6 +281,7 @@ inline WorkerPool::Admission WorkerPool::admit(Request& request, sim::Time now) 
 [[gnu::always_inline]] inline void WorkerPool::start(Request& request, Replica& replica, sim::Time now) {
   request.held_by = mark_;
   request.life = life_;
+  request.started = now;
   ++replica.busy;
   if (per_replica_) replica.busy_time.set(now, replica.busy);
   stats_.busy.add(now, +1);

@@ -152,6 +152,7 @@ spec::NodeRef service_spec() {
     service.required("name", Spec::string("Unique name of the component").max_length(100)).to(&ServiceConfig::name);
     declare_pool(service, &ServiceConfig::pool);
     declare_shedding(service, &ServiceConfig::pool);
+    declare_dropping(service, &ServiceConfig::pool);
     service
         .optional("service_time", time_distribution_spec())
         .store<ServiceConfig>([](const Json& v, ServiceConfig& c) {
@@ -423,6 +424,10 @@ void Service::run(Request& request) {
     finish(request);
     return;
   }
+  if (pool_.drops_abandoned() && !request.awaited_all_the_way()) [[unlikely]] {
+    drop(request);
+    return;
+  }
   Step& step = *next;
   switch (step.kind) {
     case StepConfig::Kind::Compute: {
@@ -672,6 +677,15 @@ void Service::fail_at_once(Request& request) {
   request.failure = error_;
   ++stats_.counters.rejected;
   reply(request);
+}
+
+void Service::drop(Request& request) {
+  // Between steps nothing is under way: it leaves as if its handler had
+  // failed, and its reply goes back to be dropped (or, to a caller that
+  // still waits, fails its call).
+  pool_.count_dropped();
+  request.failure = pool_.abandoned();
+  finish(request);
 }
 
 void Service::shed(Request& request) {

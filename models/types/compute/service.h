@@ -35,7 +35,10 @@
 // service, shared by every step that calls it; a call either refuses fails
 // at once (circuit_open, bulkhead_full) and is never made. Load shedding:
 // with shed_wait_ms, a request that waited longer than that when a worker
-// would take it is dropped then (shed). The fault timeline's fail makes a
+// would take it is dropped then (shed). With drop_abandoned, a request whose
+// callers have all given up is dropped when a worker would take it or before
+// its next step (abandoned); without it, it is served to the end for nobody
+// (counted as orphaned, its worker time as wasted_utilization). The fault timeline's fail makes a
 // replica fail a fraction of the requests reaching it at once (error),
 // before they take a worker or a place in the queue.
 //
@@ -154,6 +157,7 @@ class Service final : public Component {
   [[gnu::noinline]] void guarded_call_ended(const Request& call, bool failed);
   [[gnu::noinline]] void fail_at_once(Request& request);
   [[gnu::noinline]] void shed(Request& request);
+  [[gnu::noinline]] void drop(Request& request);
 
   WorkerPool pool_;
   std::vector<Wait> waits_;  // by target, in order of first call; fixed after construction
