@@ -65,6 +65,9 @@ void Node::on_event(std::uint32_t kind, std::uint64_t data) {
     case kRetryDue:
       retry_due(*reinterpret_cast<Request*>(data));
       return;
+    case kHedgeDue:
+      hedge_due(*reinterpret_cast<HedgePolicy::Call*>(data));
+      return;
     default:
       on_timer(kind, data);
       return;
@@ -94,6 +97,7 @@ void Node::reply_under_retry(Request& attempt) {
 }
 
 bool Node::settle(Request& attempt, bool timed_out) {
+  if (attempt.dependency->hedge() != nullptr) return settle_hedge(attempt, timed_out);
   RetryPolicy& policy = *attempt.dependency->retry();
   if (!timed_out && !attempt.failure) {
     policy.succeeded(attempt);
@@ -140,6 +144,73 @@ void Node::retry_due(Request& attempt) {
     return;
   }
   dispatch(*attempt.dependency, attempt);
+}
+
+void Node::first_attempt(Dependency& dependency, Request& request) {
+  if (RetryPolicy* retry = dependency.retry()) {
+    retry->called(request);
+    return;
+  }
+  HedgePolicy& hedge = *dependency.hedge();
+  HedgePolicy::Call& call = hedge.open(request, dependency, now());
+  call.timer = context_.engine.schedule_in(hedge.delay(), sim::Phase::Timer, this, kHedgeDue,
+                                           reinterpret_cast<std::uint64_t>(&call));
+}
+
+bool Node::settle_hedge(Request& attempt, bool timed_out) {
+  HedgePolicy& hedge = *attempt.dependency->hedge();
+  HedgePolicy::Call& call = hedge.call_of(attempt);
+  const bool over = !timed_out && !attempt.failure;
+  if (over) {
+    // The first success answers the call; the others out lose the race.
+    hedge.won(call, attempt, now());
+  } else {
+    hedge.ended(call, attempt);
+    if (call.out > 0) {
+      // Another attempt is still out: the call waits for it. A failed reply
+      // is over; a timed-out attempt is still out, and its late reply (or
+      // its loss) releases it.
+      if (!timed_out) context_.requests.release(attempt);
+      return true;
+    }
+  }
+  // Answered, or failed with nothing else out: no more hedges.
+  if (call.timer.valid()) context_.engine.cancel(call.timer);
+  hedge.close(call);
+  return false;
+}
+
+void Node::hedge_due(HedgePolicy::Call& call) {
+  call.timer = {};
+  Dependency& dependency = *call.dependency;
+  HedgePolicy& hedge = *dependency.hedge();
+  Request& parent = *call.parent;
+  // The request it was made for has gone meanwhile (failed on another call
+  // of a parallel step and back in the pool, or disowned by a crash): the
+  // call is over, its attempts are late.
+  if (parent.generation != call.parent_generation) {
+    hedge.close(call);
+    return;
+  }
+  // A hedge refused by the budget is the call's last: it waits for what is out.
+  if (!hedge.allow_hedge()) return;
+  // What Node::call gives a call, from the same parent; the callee picks
+  // its replica again (with round robin, the next one).
+  Request& next = new_request();
+  next.parent = &parent;
+  next.parent_generation = call.parent_generation;
+  next.created = call.created;  // the call's first attempt: the caller's wait runs from there
+  next.user_id = parent.user_id;
+  next.key = parent.key;
+  next.operation = dependency.operation(parent);
+  next.access = dependency.access(parent);
+  next.version = parent.version;
+  next.scratch = call.scratch;
+  hedge.sent_hedge(call, next, now());
+  if (call.sent < hedge.max_attempts())
+    call.timer = context_.engine.schedule_in(hedge.delay(), sim::Phase::Timer, this, kHedgeDue,
+                                             reinterpret_cast<std::uint64_t>(&call));
+  dispatch(dependency, next);
 }
 
 void Node::drop(Request& call) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/runtime/fault.h"
+#include "models/runtime/hedge_policy.h"
 #include "models/runtime/metric_set.h"
 #include "models/runtime/network.h"
 #include "models/runtime/request.h"
@@ -55,7 +56,15 @@ struct Context {
 
 // Event kinds every node understands; a node's own timers start at kFirstTimer.
 // kRetryDue: a retry's backoff is over (models/runtime/retry_policy.h).
-enum NodeEvent : std::uint32_t { kDeliverRequest = 0, kDeliverReply = 1, kCallTimeout = 2, kRetryDue = 3, kFirstTimer = 4 };
+// kHedgeDue: a hedged call's delay is over (models/runtime/hedge_policy.h).
+enum NodeEvent : std::uint32_t {
+  kDeliverRequest = 0,
+  kDeliverReply = 1,
+  kCallTimeout = 2,
+  kRetryDue = 3,
+  kHedgeDue = 4,
+  kFirstTimer = 5
+};
 
 class Dependency;
 
@@ -155,9 +164,16 @@ class Node : public sim::EventTarget {
   // the policy retries makes the next attempt, and true is returned, so the
   // handler hears nothing yet.
   [[gnu::noinline]] bool settle(Request& attempt, bool timed_out);
-  // A reply to an attempt under a retry policy: settled, then handed to
-  // on_reply unless a retry follows.
+  // A reply to an attempt under a retry policy or hedging: settled, then
+  // handed to on_reply unless the call goes on (a retry follows, or another
+  // hedged attempt is still out).
   [[gnu::noinline]] void reply_under_retry(Request& attempt);
+  // The first attempt of a call with several: counted, and a hedged one's
+  // record opened and its first hedge timed.
+  [[gnu::noinline]] void first_attempt(Dependency& dependency, Request& request);
+  // Hedging's settle (see settle) and its timer.
+  bool settle_hedge(Request& attempt, bool timed_out);
+  [[gnu::noinline]] void hedge_due(HedgePolicy::Call& call);
   // The next attempt after `failed`: a new request, sent when the backoff
   // `wait` is over (kRetryDue).
   void retry(const Request& failed, sim::Time wait, bool timed_out);

@@ -1,5 +1,7 @@
 #include "models/runtime/dependency.h"
 
+#include <cassert>
+
 #include "models/format/params.h"
 #include "models/runtime/component.h"
 
@@ -65,6 +67,13 @@ void Dependency::connect(Node& owner, Wiring& wiring) {
     retry_ = std::make_unique<RetryPolicy>(*config_.retry, owner.context().streams.for_component(stream));
     retry_->connect(wiring);
   }
+  if (config_.hedge) {
+    // The losers of a race are calls given up on: their replies come late.
+    owner.context().callers_may_give_up = true;
+    hedge_ = std::make_unique<HedgePolicy>(*config_.hedge);
+  }
+  assert(!(retry_ && hedge_));
+  has_attempts_ = retry_ || hedge_;
 }
 
 }  // namespace archsim::models

@@ -14,7 +14,9 @@
 // a call they refuse is never made: Node::refuse_call sends it straight back
 // to its caller, failed. A failed call may be retried (retry_policy.h).
 //
-// Not modelled here: hedging.
+// A call may instead be hedged (hedge_policy.h): sent again while it goes
+// unanswered, the first success answering it. Retries and hedging exclude
+// each other on one call.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@
 #include "models/runtime/bulkhead.h"
 #include "models/runtime/circuit_breaker.h"
 #include "models/runtime/component.h"
+#include "models/runtime/hedge_policy.h"
 #include "models/runtime/request.h"
 #include "models/runtime/retry_policy.h"
 #include "sim/time.h"
@@ -41,6 +44,7 @@ struct DependencyConfig {
   std::optional<CircuitBreakerConfig> circuit_breaker = {};  // none: no breaker
   std::optional<BulkheadConfig> bulkhead = {};               // none: no limit on calls in flight
   std::optional<RetryConfig> retry = {};  // none: a failed call fails its step at once
+  std::optional<HedgeConfig> hedge = {};  // none: one attempt at a time
 };
 
 // `"timeout_ms": 250` beside a call, in the declaration of a type that calls.
@@ -74,10 +78,17 @@ class Dependency {
   Failure timeout_failure() const { return timeout_failure_; }
   // Its retry policy, or null (built by connect).
   RetryPolicy* retry() const { return retry_.get(); }
+  // Its hedging, or null (built by connect).
+  HedgePolicy* hedge() const { return hedge_.get(); }
+  // Whether a call through it may be made of several attempts (retries or
+  // hedges), numbered in Request::attempt.
+  bool has_attempts() const { return has_attempts_; }
 
  private:
   DependencyConfig config_;
   std::unique_ptr<RetryPolicy> retry_;
+  std::unique_ptr<HedgePolicy> hedge_;
+  bool has_attempts_ = false;
   Node* target_ = nullptr;
   Link* link_ = nullptr;
   std::int64_t operation_ = -1;
@@ -109,10 +120,10 @@ class Dependency {
   request.reply_to = this;
   request.link = &dependency.link();
   request.dependency = &dependency;
-  // A first attempt under a retry policy is counted as a call; a retry
-  // comes here already numbered (Node::retry).
-  if (RetryPolicy* retry = dependency.retry(); retry != nullptr && request.attempt == 0) [[unlikely]]
-    retry->called(request);
+  // A first attempt under a retry policy or hedging is counted as a call
+  // (and a hedged one opens its record); a retry or a hedge comes here
+  // already numbered (Node::retry, Node::hedge_due).
+  if (dependency.has_attempts() && request.attempt == 0) [[unlikely]] first_attempt(dependency, request);
   if (dependency.has_timeout()) {
     const auto data = reinterpret_cast<std::uint64_t>(&request);
     request.timer = dependency.timeout_channel() >= 0

@@ -1266,3 +1266,34 @@ TEST_CASE("retrying a write is allowed but warned about, with its path, and the 
                      file + ": components[0].handlers.write[1].retry: warning: retries a write, which an attempt "
                             "that timed out may already have applied: make sure the callee treats it as idempotent\n");
 }
+
+TEST_CASE("a hedge beside a retry, a percentile below the tail and attempts out of range are refused") {
+  const auto with_hedge = [](const Json& hedge, bool retried) {
+    Json s = small_scenario();
+    s["components"][0]["handlers"]["read"][1]["hedge"] = hedge;
+    if (retried) s["components"][0]["handlers"]["read"][1]["retry"] = Json::object();
+    return s;
+  };
+  const std::string at = "components[0].handlers.read[1].hedge";
+  auto r = refuse(with_hedge(Json::object(), true));
+  CHECK(r.outcome.err == only(r, at + ": a call is either retried or hedged, not both (as in gRPC): remove retry or hedge"));
+  r = refuse(with_hedge(Json{{"at_percentile", 20}}, false));
+  CHECK(r.outcome.err == only(r, at + ".at_percentile: hedges after most calls have answered, so at least 50 (the "
+                                      "tail), got 20; 0 hedges after delay_ms"));
+  r = refuse(with_hedge(Json{{"max_attempts", 5}}, false));
+  CHECK(r.outcome.err == only(r, at + ".max_attempts: must be an integer of at most 4, got 5"));
+  r = refuse(with_hedge(Json{{"delay_ms", 0}}, false));
+  CHECK(r.outcome.err == only(r, at + ".delay_ms: must be a number greater than 0, got 0"));
+}
+
+TEST_CASE("hedging a write is allowed but warned about, with its path") {
+  Json s = small_scenario();
+  s["components"][0]["handlers"]["write"][1]["hedge"] = Json::object();
+  s["components"][0]["handlers"]["write"][1]["access"] = "write";
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", s.dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.err == file + ": components[0].handlers.write[1].hedge: warning: hedges a write: every attempt is applied, "
+                        "so the callee must treat it as idempotent\n");
+}

@@ -19,6 +19,7 @@ DependencyConfig read_call(const Json& c) {
   if (c.contains("access")) d.access = read_access(c["access"]);
   if (c.contains("timeout_ms")) d.timeout_ms = c["timeout_ms"].get<double>();
   if (c.contains("retry")) d.retry = read_retry(c["retry"]);
+  if (c.contains("hedge")) d.hedge = read_hedge(c["hedge"]);
   if (c.contains("circuit_breaker"))
     d.circuit_breaker = spec::read<CircuitBreakerConfig>(c["circuit_breaker"], *circuit_breaker_spec());
   if (c.contains("bulkhead")) d.bulkhead = spec::read<BulkheadConfig>(c["bulkhead"], *bulkhead_spec());
@@ -110,8 +111,16 @@ spec::NodeRef service_spec() {
           .optional("timeout_ms", call_timeout_spec())
           .optional("circuit_breaker", circuit_breaker_spec())
           .optional("bulkhead", bulkhead_spec())
-          .optional("retry", retry_spec());
+          .optional("retry", retry_spec())
+          .optional("hedge", hedge_spec());
       call.check(warn_retried_write);
+      call.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
+        if (value.contains("retry") && value.contains("hedge"))
+          errors.add(path / "hedge", "a call is either retried or hedged, not both (as in gRPC): remove retry or hedge");
+        if (value.contains("hedge") && value.contains("access") && value["access"] != "read")
+          errors.warn(path / "hedge", "hedges a " + value["access"].get<std::string>() +
+                                          ": every attempt is applied, so the callee must treat it as idempotent");
+      });
       return call;
     };
     Spec forward = Spec::object("Pass the request on and free the worker; the component forwarded to replies to the caller");
@@ -352,6 +361,7 @@ void Service::add_step(Handler& handler, StepConfig& s) {
       step.waits.push_back(w);
       if (c.circuit_breaker || c.bulkhead) add_guards(c, w);
       if (c.retry) waits_[w].retried = true;
+      if (c.hedge) waits_[w].hedged = true;
     }
     step.calls.emplace_back(std::move(c));
   }
@@ -381,6 +391,11 @@ void Service::connect(Wiring& wiring) {
         if (call.has_timeout()) timeout_ = call.timeout_failure();
         // Every call step to the same component adds to one set of figures.
         if (call.retry() != nullptr) call.retry()->count_into(waits_[step.waits[k]].retries);
+        if (call.hedge() != nullptr) {
+          Wait& w = waits_[step.waits[k]];
+          call.hedge()->count_into(w.hedges);
+          if (w.hedge == nullptr) w.hedge = call.hedge();
+        }
       }
     }
   }
@@ -608,6 +623,29 @@ void Service::declare_retry_metrics() {
                    &w.retries.denied);
     metrics_.series_only();
   }
+  bool hedged = false;
+  for (auto& w : waits_) {
+    if (!w.hedged) continue;
+    hedged = true;
+    const std::string name = "hedges." + w.target;
+    metrics_.count(name + ".calls", "calls", "Hedged calls to " + w.target + " (first attempts)", &w.hedges.calls);
+    metrics_.series_only();
+    metrics_.count(name + ".hedges", "attempts", "Hedges sent to " + w.target + ": attempts after the first",
+                   &w.hedges.hedges);
+    metrics_.series_only();
+    metrics_.count(name + ".won", "calls", "Calls to " + w.target + " answered first by a hedge", &w.hedges.won);
+    metrics_.series_only();
+    metrics_.count(name + ".losers", "attempts",
+                   "Attempts to " + w.target + " still out when another answered: work for nobody", &w.hedges.losers);
+    metrics_.series_only();
+  }
+  if (hedged)
+    metrics_.extra("hedges", [this](sim::Time, sim::Time) {
+      Json out = Json::object();
+      for (const auto& w : waits_)
+        if (w.hedged) out[w.target] = hedge_figures(w.hedges, w.hedges_at_window, w.hedge->delay().to_ms());
+      return out;
+    });
   if (!any) return;
   // Per hop: the attempts per call to each component called with retries.
   metrics_.extra("retries", [this](sim::Time, sim::Time) {
@@ -627,6 +665,7 @@ void Service::on_window_begin(sim::Time now) {
   for (auto& w : waits_) {
     w.at_window = w.waited_ns;
     w.retries_at_window = w.retries;
+    w.hedges_at_window = w.hedges;
   }
 }
 

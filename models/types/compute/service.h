@@ -122,6 +122,10 @@ class Service final : public Component {
     bool retried = false;           // some call step to it has a retry policy
     RetryCounters retries = {};     // of every call step to it
     RetryCounters retries_at_window = {};
+    bool hedged = false;            // some call step to it is hedged
+    HedgeCounters hedges = {};      // of every call step to it
+    HedgeCounters hedges_at_window = {};
+    const HedgePolicy* hedge = nullptr;  // the first step's, whose delay is reported
   };
   struct Handler {
     std::vector<Step> steps;
