@@ -609,35 +609,34 @@ void Service::call_ended(Request& request) {
 }
 
 void Service::declare_retry_metrics() {
+  // Per interval only: the summary has them per callee, in one object.
+  const auto series_count = [this](const std::string& name, const char* unit, const std::string& meaning,
+                                   const std::uint64_t* counter) {
+    metrics_.count(name, unit, meaning, counter);
+    metrics_.series_only();
+  };
   bool any = false;
   for (auto& w : waits_) {
     if (!w.retried) continue;
     any = true;
     const std::string name = "retries." + w.target;
-    metrics_.count(name + ".calls", "calls", "Calls to " + w.target + " (first attempts)", &w.retries.calls);
-    metrics_.series_only();
-    metrics_.count(name + ".attempts", "attempts", "Attempts sent to " + w.target + ": first attempts and retries",
-                   &w.retries.attempts);
-    metrics_.series_only();
-    metrics_.count(name + ".denied", "retries", "Retries to " + w.target + " the retry budget refused",
-                   &w.retries.denied);
-    metrics_.series_only();
+    series_count(name + ".calls", "calls", "Calls to " + w.target + " (first attempts)", &w.retries.calls);
+    series_count(name + ".attempts", "attempts", "Attempts sent to " + w.target + ": first attempts and retries",
+                 &w.retries.attempts);
+    series_count(name + ".denied", "retries", "Retries to " + w.target + " the retry budget refused",
+                 &w.retries.denied);
   }
   bool hedged = false;
   for (auto& w : waits_) {
     if (!w.hedged) continue;
     hedged = true;
     const std::string name = "hedges." + w.target;
-    metrics_.count(name + ".calls", "calls", "Hedged calls to " + w.target + " (first attempts)", &w.hedges.calls);
-    metrics_.series_only();
-    metrics_.count(name + ".hedges", "attempts", "Hedges sent to " + w.target + ": attempts after the first",
-                   &w.hedges.hedges);
-    metrics_.series_only();
-    metrics_.count(name + ".won", "calls", "Calls to " + w.target + " answered first by a hedge", &w.hedges.won);
-    metrics_.series_only();
-    metrics_.count(name + ".losers", "attempts",
-                   "Attempts to " + w.target + " still out when another answered: work for nobody", &w.hedges.losers);
-    metrics_.series_only();
+    series_count(name + ".calls", "calls", "Hedged calls to " + w.target + " (first attempts)", &w.hedges.calls);
+    series_count(name + ".hedges", "attempts", "Hedges sent to " + w.target + ": attempts after the first",
+                 &w.hedges.hedges);
+    series_count(name + ".won", "calls", "Calls to " + w.target + " answered first by a hedge", &w.hedges.won);
+    series_count(name + ".losers", "attempts",
+                 "Attempts to " + w.target + " still out when another answered: work for nobody", &w.hedges.losers);
   }
   if (hedged)
     metrics_.extra("hedges", [this](sim::Time, sim::Time) {

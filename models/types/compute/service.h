@@ -135,7 +135,7 @@ class Service final : public Component {
   void call_ended(Request& request);
   // Appends a step, and its on_miss steps after it, to `handler`.
   void add_step(Handler& handler, StepConfig& config);
-  void declare_retry_metrics();
+  void declare_retry_metrics();  // and the hedges'
   void finish(Request& request);
   // Frees the request's worker and counts its departure; returns the
   // replica, whose worker the caller then hands on with serve_next.
