@@ -194,17 +194,10 @@ void Node::hedge_due(HedgePolicy::Call& call) {
   }
   // A hedge refused by the budget is the call's last: it waits for what is out.
   if (!hedge.allow_hedge()) return;
-  // What Node::call gives a call, from the same parent; the callee picks
-  // its replica again (with round robin, the next one).
-  Request& next = new_request();
-  next.parent = &parent;
-  next.parent_generation = call.parent_generation;
+  // A call from the same parent, as the first was; the callee picks its
+  // replica again (with round robin, the next one).
+  Request& next = new_call(dependency, parent);
   next.created = call.created;  // the call's first attempt: the caller's wait runs from there
-  next.user_id = parent.user_id;
-  next.key = parent.key;
-  next.operation = dependency.operation(parent);
-  next.access = dependency.access(parent);
-  next.version = parent.version;
   next.scratch = call.scratch;
   hedge.sent_hedge(call, next, now());
   if (call.sent < hedge.max_attempts())

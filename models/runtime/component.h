@@ -133,6 +133,8 @@ class Node : public sim::EventTarget {
   // Makes a call on behalf of `parent` through a dependency and sends it;
   // `instance` picks the callee's replica (-1: the callee chooses).
   Request& call(Dependency& dependency, Request& parent, std::int32_t instance = -1);
+  // The request call() sends, not yet sent (a hedge numbers it first).
+  Request& new_call(Dependency& dependency, Request& parent, std::int32_t instance = -1);
   // A call through a dependency refused before it leaves (an open circuit
   // breaker, a full bulkhead): it comes back to this node at this instant,
   // failed with `failure`, as a reply; the callee never sees it.

@@ -102,6 +102,12 @@ class Dependency {
 // out of line in a caller as large as a service's run().
 
 [[gnu::always_inline]] inline Request& Node::call(Dependency& dependency, Request& parent, std::int32_t instance) {
+  Request& call = new_call(dependency, parent, instance);
+  dispatch(dependency, call);
+  return call;
+}
+
+[[gnu::always_inline]] inline Request& Node::new_call(Dependency& dependency, Request& parent, std::int32_t instance) {
   Request& call = new_request();
   call.parent = &parent;
   call.parent_generation = parent.generation;
@@ -112,7 +118,6 @@ class Dependency {
   call.access = dependency.access(parent);
   call.version = parent.version;  // what a write or a fill stores
   call.instance = instance;
-  dispatch(dependency, call);
   return call;
 }
 
