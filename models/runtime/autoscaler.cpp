@@ -167,29 +167,42 @@ void Autoscaler::decide() {
   const Sample from = samples_.pop_front();
   const Sample to = sample(now());
   ++decisions_;
-  double metric = 0;
+  const auto span = static_cast<double>((to.at - from.at).ns);
+  if (!(span > 0)) return;
+  // The load over the window, in instances' worth at the target: the
+  // workers held on average over the workers of one instance at the target
+  // utilization; the requests waiting on average over the backlog one
+  // instance may have; the arrival rate over the rate one instance takes.
+  // Each is what the metric per instance would read, times the instances
+  // it is per, over the target: the count that would bring it to target.
+  const double serving_mean = static_cast<double>(to.serving - from.serving) / span;
+  double load = 0;
   switch (config_.metric) {
-    case AutoscalingConfig::Metric::Utilization:
-      if (to.capacity == from.capacity) return;
-      metric = static_cast<double>(to.busy - from.busy) / static_cast<double>(to.capacity - from.capacity);
+    case AutoscalingConfig::Metric::Utilization: {
+      const double busy = static_cast<double>(to.busy - from.busy) / span;
+      const double capacity = static_cast<double>(to.capacity - from.capacity) / span;
+      last_metric_ = capacity > 0 ? busy / capacity : 0;
+      load = busy / (static_cast<double>(pool_.workers()) * config_.target);
       break;
-    case AutoscalingConfig::Metric::QueueLength:
-      if (to.serving == from.serving) return;
-      metric = static_cast<double>(to.queue - from.queue) / static_cast<double>(to.serving - from.serving);
+    }
+    case AutoscalingConfig::Metric::QueueLength: {
+      const double queue = static_cast<double>(to.queue - from.queue) / span;
+      last_metric_ = serving_mean > 0 ? queue / serving_mean : 0;
+      load = queue / config_.target;
       break;
-    case AutoscalingConfig::Metric::RequestRate:
-      if (to.serving == from.serving) return;
-      // Per serving instance-second: the serving integral is in instance-ns.
-      metric = static_cast<double>(to.arrivals - from.arrivals) / (static_cast<double>(to.serving - from.serving) / 1e9);
+    }
+    case AutoscalingConfig::Metric::RequestRate: {
+      const double rate = static_cast<double>(to.arrivals - from.arrivals) / (span / 1e9);
+      last_metric_ = serving_mean > 0 ? rate / serving_mean : 0;
+      load = rate / config_.target;
       break;
+    }
   }
-  last_metric_ = metric;
   const std::int64_t serving = counts_[index(InstanceState::Serving)];
   const std::int64_t starting = counts_[index(InstanceState::Starting)];
-  // A hair below an integer is that integer: the measure of an exact load
+  // A hair above an integer is that integer: the measure of an exact load
   // must not launch an instance for a rounding error.
-  const double exact = static_cast<double>(serving) * metric / config_.target;
-  auto desired = static_cast<std::int64_t>(std::ceil(exact - 1e-9));
+  auto desired = static_cast<std::int64_t>(std::ceil(load - 1e-9));
   desired = std::clamp(desired, config_.min_instances, config_.max_instances);
   desired_.set(now(), desired);
   if (desired > serving + starting) {

@@ -9,8 +9,13 @@
 //   queue_length  time-average of requests waiting, per serving instance;
 //   request_rate  requests that reached the pool, per serving
 //                 instance-second.
-// The desired count is ceil(serving × metric / target), clamped to
-// [min_instances, max_instances]. Above the count serving and starting, it
+// The desired count is the load over the window in instances' worth at
+// the target: ceil(mean workers held / (workers × target)), ceil(mean
+// requests waiting / target), ceil(arrival rate / target), i.e. what the
+// metric per instance reads times the instances it is per, over the target
+// (target tracking's ceil(N × metric / target), with N the instances the
+// window's measure is over rather than those serving at the instant), clamped
+// to [min_instances, max_instances]. Above the count serving and starting, it
 // starts off instances at once (scale out); each one serves startup_s later,
 // and starting instances count towards the next decisions, so a slow start
 // does not launch more and more. Below the count serving, with none
@@ -18,8 +23,7 @@
 // direction, it drains instances, the highest-numbered serving ones first,
 // down to the desired count (scale in): a draining instance leaves the
 // rotation at once (takes nothing new), finishes what it holds and what
-// waits in its queue, then is off. A decision with no measure (no capacity
-// in the window) changes nothing.
+// waits in its queue, then is off.
 //
 // The owner hears of every instance that joins or leaves the rotation
 // through the RotationWatchers registered with it (load balancers in front,

@@ -47,58 +47,60 @@ std::string scaled(double duration_s, double interval_s, double rate_qps, double
 
 }  // namespace
 
-TEST_CASE("autoscaling: the first decision sizes the pool from the measured utilization; instances serve startup_s later") {
-  // 40 qps of 10 ms requests; one instance of one worker. Decisions every
-  // second over the last second, target 20% busy.
+TEST_CASE("autoscaling: the first decision sizes the pool from the measured load; instances serve startup_s later") {
+  // 40 qps of 10 ms requests on instances of one worker, one serving at the
+  // start, slowed down twofold (20 ms) until 1.99 s. Decisions every second
+  // over the last second, target 20% busy, start-up 0.5 s, cooldown 5 s.
   // t = 1: the window [0, 1] saw 39 requests (at 25, 50, ..., 975 ms) of
-  //   10 ms: busy 0.39 s of 1 worker-second, utilization 0.39; desired
-  //   ceil(1 × 0.39 / 0.2) = ceil(1.95) = 2: one instance launched, serving
-  //   from 1.5 s.
-  // t = 2: [1, 2] saw 40 requests, busy 0.4 s, over the workers of 1
-  //   instance for 0.5 s and 2 for 0.5 s (1.5 worker-seconds): 0.2667;
-  //   desired ceil(2 × 0.2667 / 0.2) = ceil(2.667) = 3: one more, from 2.5 s.
-  // t = 3: busy 0.4 over 2 × 0.5 + 3 × 0.5 = 2.5: 0.16; desired
-  //   ceil(3 × 0.16 / 0.2) = ceil(2.4) = 3, as many as serve: nothing.
-  // t = 4 .. 11: busy 0.4 over 3: desired ceil(3 × 0.1333 / 0.2) = 2
-  //   exactly, but no scale-in within cooldown_s = 10 of the last action (2 s).
-  // t = 12: 10 s after it: drained to 2.
-  const auto r = run_scenario(scaled(14, 0.5, 40, 10, 1,
-                                     R"({ "target": 0.2, "min_instances": 1, "max_instances": 10, "interval_s": 1,
-                                          "startup_s": 0.5, "cooldown_s": 10 })"));
+  //   20 ms: 0.78 workers held on average; desired ceil(0.78 / 0.2) =
+  //   ceil(3.9) = 4: three instances launched, serving from 1.5 s.
+  // t = 2: [1, 2] saw 40 requests of 20 ms (the one at 1.975 s ends at
+  //   1.995 s): 0.8 / 0.2 = 4, as many as serve: nothing.
+  // t = 3 .. 5: 40 requests of 10 ms: 0.4 / 0.2 = 2 exactly, but no
+  //   scale-in within cooldown_s = 5 of the last action (1 s).
+  // t = 6: drained to 2, the two highest-numbered instances.
+  const std::string s = R"({
+    "duration_s": 8, "report_interval_s": 0.5,
+    "workloads": [{ "name": "clients", "target": "web", "arrival": { "type": "constant", "rate_qps": 40 } }],
+    "components": [{ "type": "service", "name": "web", "workers": 1,
+                     "service_time": { "type": "constant", "value_ms": 10 },
+                     "autoscaling": { "target": 0.2, "max_instances": 10, "interval_s": 1, "startup_s": 0.5,
+                                      "cooldown_s": 5 } }],
+    "faults": { "timeline": [{ "at_s": 0, "until_s": 1.99, "action": "slow_down", "target": "web", "factor": 2 }] }
+  })";
+  const auto r = run_scenario(s);
   const Json serving = column(r, "components.web.instances_serving_mean");
   const Json starting = column(r, "components.web.instances_starting_mean");
   const Json desired = column(r, "components.web.instances_desired_mean");
-  REQUIRE(serving.size() == 28);
+  REQUIRE(serving.size() == 16);
   // Half-second intervals: i covers [i / 2, (i + 1) / 2].
   for (std::size_t i = 0; i < serving.size(); ++i) {
     INFO("interval " << i);
-    const double want = i < 3 ? 1 : i < 5 ? 2 : i < 24 ? 3 : 2;
+    const double want = i < 3 ? 1 : i < 12 ? 4 : 2;
     CHECK(number(serving[i]) == doctest::Approx(want));
-    const double want_starting = i == 2 || i == 4 ? 1 : 0;
-    CHECK(number(starting[i]) == doctest::Approx(want_starting));
+    CHECK(number(starting[i]) == doctest::Approx(i == 2 ? 3 : 0));
+    const double want_desired = i < 2 ? 1 : i < 6 ? 4 : 2;
+    CHECK(number(desired[i]) == doctest::Approx(want_desired));
   }
-  CHECK(number(desired[1]) == doctest::Approx(1));
-  CHECK(number(desired[2]) == doctest::Approx(2));
-  CHECK(number(desired[4]) == doctest::Approx(3));
-  CHECK(number(desired[6]) == doctest::Approx(3));
-  CHECK(number(desired[8]) == doctest::Approx(2));
   const auto& c = r["components"]["web"];
-  CHECK(count(c["scale_outs"]) == 2);
-  CHECK(count(c["instances_launched"]) == 2);
+  CHECK(count(c["scale_outs"]) == 1);
+  CHECK(count(c["instances_launched"]) == 3);
   CHECK(count(c["scale_ins"]) == 1);
-  CHECK(count(c["instances_drained"]) == 1);
+  CHECK(count(c["instances_drained"]) == 2);
   const auto& a = c["autoscaling"];
-  CHECK(count(a["decisions"]) == 13);
+  CHECK(count(a["decisions"]) == 7);
   CHECK(count(a["instances_serving"]["min"]) == 1);
-  CHECK(count(a["instances_serving"]["max"]) == 3);
-  // Serving: 1 × 1.5 + 2 × 1 + 3 × 9.5 + 2 × 2 = 36 instance-seconds over 14 s.
-  CHECK(number(a["instances_serving"]["mean"]) == doctest::Approx(36.0 / 14));
-  // Running (starting too): 1 + 2 + 3 × 10 + 2 × 2 = 37, plus the drained
-  // instance's last request if it held one at 12 s (at most 10 ms).
-  CHECK(number(a["instance_seconds"]) >= 37 - 1e-9);
-  CHECK(number(a["instance_seconds"]) <= 37.01 + 1e-9);
+  CHECK(count(a["instances_serving"]["max"]) == 4);
+  // Serving: 1 × 1.5 + 4 × 4.5 + 2 × 2 = 23.5 instance-seconds over 8 s.
+  CHECK(number(a["instances_serving"]["mean"]) == doctest::Approx(23.5 / 8));
+  // Running (starting too): 1 × 1 + 4 × 5 + 2 × 2 = 25, plus a drained
+  // instance's last request if it held one at 6 s (at most 10 ms).
+  CHECK(number(a["instance_seconds"]) >= 25 - 1e-9);
+  CHECK(number(a["instance_seconds"]) <= 25.01 + 1e-9);
+  // The last decision (7 s) read 0.4 workers held over 2 instances' one each.
+  CHECK(number(a["last_metric"]) == doctest::Approx(0.2).epsilon(0.01));
   CHECK(count(r["summary"]["failed"]["total"]) == 0);
-  CHECK(count(c["completed"]) == 14 * 40 - 1);
+  CHECK(count(c["completed"]) == 8 * 40 - 1);
 }
 
 TEST_CASE("autoscaling: a drained instance finishes what it holds and its queue, takes nothing new, then is off") {
@@ -106,7 +108,7 @@ TEST_CASE("autoscaling: a drained instance finishes what it holds and its queue,
   // instance 1 gets requests 2, 4, 6, ... (every 66.7 ms from 66.7 ms) and
   // serves them back to back from 66.7 ms. The first decision, at 1 s, sees
   // 30 arrivals over 2 instance-seconds, 15 per second per instance, far
-  // below the target of 1000: desired ceil(2 × 15 / 1000) = 1, and the
+  // below the target of 1000: desired ceil(30 / 1000) = 1, and the
   // highest-numbered instance drains. It has received 15 requests (the one
   // at 1 s too), started 10 (the 10th at 966.7 ms) and finished 9: it holds
   // one and 5 wait. It finishes the 15th at 66.7 ms + 15 × 100 ms =
@@ -140,7 +142,7 @@ TEST_CASE("autoscaling: a drained instance finishes what it holds and its queue,
 
 TEST_CASE("autoscaling: the desired count is clamped to max_instances and min_instances") {
   // 150 qps of 10 ms on one worker: busy nearly all the time, so desired is
-  // ceil(1 × 0.99 / 0.2) = 5, but at most 3.
+  // ceil(0.99 / 0.2) = 5, but at most 3.
   auto r = run_scenario(scaled(3, 0.5, 150, 10, 1,
                                R"({ "target": 0.2, "max_instances": 3, "interval_s": 1, "startup_s": 0 })"));
   CHECK(count(r["components"]["web"]["autoscaling"]["instances_serving"]["max"]) == 3);
@@ -157,10 +159,10 @@ TEST_CASE("autoscaling: the desired count is clamped to max_instances and min_in
 
 TEST_CASE("autoscaling: queue_length scales out on a queue; scale_in false never removes an instance") {
   // 150 qps of 10 ms on one worker: a queue that grows by 50 a second. The
-  // first decision sees a mean queue of about 25 per instance, target 5:
-  // desired ceil(25 / 5) = 5.
+  // first decision sees a mean queue of about 25, target 6: desired
+  // ceil(25 / 6) = 5.
   auto r = run_scenario(scaled(2.5, 0.5, 150, 10, 1,
-                               R"({ "metric": "queue_length", "target": 5, "max_instances": 8, "interval_s": 1,
+                               R"({ "metric": "queue_length", "target": 6, "max_instances": 8, "interval_s": 1,
                                     "startup_s": 0 })"));
   CHECK(count(r["components"]["web"]["instances_launched"]) == 4);
   // Load far below target from the start, but scale-in is off.
@@ -174,10 +176,9 @@ TEST_CASE("autoscaling: queue_length scales out on a queue; scale_in false never
 TEST_CASE("autoscaling behind a load balancer: instances out of the rotation get no requests and no probes") {
   // Three instance slots, one serving at the start; 40 qps of 10 ms through
   // a round-robin load balancer that probes every 100 ms (a probe costs no
-  // time). At 1 s, utilization 0.39 over target 0.3: ceil(1.3) = 2, a
-  // second instance, serving at 1.5 s. At 2 s, 0.4 busy over 1.5
-  // worker-seconds: ceil(2 × 0.2667 / 0.3) = 2; then 0.2: 2 again. The
-  // third slot stays off: sent nothing, never probed.
+  // time). At 1 s, 0.39 workers held over target 0.3: ceil(1.3) = 2, a
+  // second instance, serving at 1.5 s; then 0.4 / 0.3: 2 again. The third
+  // slot stays off: sent nothing, never probed.
   const auto r = run_scenario(R"({
     "duration_s": 3, "report_interval_s": 0.5,
     "workloads": [{ "name": "clients", "target": "lb", "arrival": { "type": "constant", "rate_qps": 40 } }],
