@@ -1290,7 +1290,8 @@ TEST_CASE("autoscaling's counts, target and window out of range are refused with
   r = refuse(with(Json{{"target", 0.5}, {"max_instances", 20000}}));
   CHECK(r.outcome.err == only(r, at + "max_instances: must be an integer of at most 10000, got 20000"));
   r = refuse(with(Json{{"target", 0.5}}));
-  CHECK(r.outcome.err == only(r, at + "max_instances: is required"));
+  CHECK(r.outcome.err == only(r, "components[0].autoscaling: missing required key \"max_instances\" (Most instances "
+                                 "serving or starting)"));
   r = refuse(with(Json{{"target", 0.5}, {"max_instances", 3}, {"interval_s", 1}, {"window_s", 2000}}));
   CHECK(r.outcome.err == only(r, at + "window_s: must be at most 1000 decision intervals (1000 s), got 2000"));
   r = refuse(with(Json{{"metric", "utilisation"}, {"target", 0.5}, {"max_instances", 3}}));
