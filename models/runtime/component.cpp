@@ -317,10 +317,13 @@ Component::Component(std::string name, Context& context) : Node(std::move(name),
                "Time-average of its workers held by requests it finished or dropped after everyone waiting for them "
                "had given up (work for nobody), over its workers; counted as each leaves",
                &c.wasted_ns, [this] { return static_cast<double>(capacity()); });
+  m.of_capacity();
   m.share("utilization", "Time-average of workers held (computing or waiting on calls) over its workers", &stats_.busy,
           [this] { return static_cast<double>(capacity()); });
+  m.of_capacity();
   m.share("compute_utilization", "Time-average of workers computing over its workers", &stats_.computing,
           [this] { return static_cast<double>(capacity()); });
+  m.of_capacity();
   m.level("concurrency", "requests", "Requests admitted and not yet left", &stats_.in_system);
   m.level("queue_length", "requests", "Requests waiting for a worker", &stats_.queue);
   m.ratio("waited_fraction", "fraction", "Of the requests that got a worker, those that had to queue first", &c.waited,

@@ -303,6 +303,18 @@ class ComponentStats {
   void begin_window();
 };
 
+// Told when a replica of a component that scales (autoscaling) joins or
+// leaves its rotation: a load balancer in front, as an instance registers
+// with a target group or is deregistered from it. The call is immediate,
+// control plane rather than a message on a link.
+class RotationWatcher {
+ public:
+  virtual void rotation_changed(std::size_t replica, bool in) = 0;
+
+ protected:
+  ~RotationWatcher() = default;
+};
+
 class Component : public Node {
  public:
   // Declares the figures every component reports (metrics()); a type adds
@@ -316,6 +328,14 @@ class Component : public Node {
   virtual std::int64_t capacity() const { return 0; }
   // Identical instances a load balancer can spread requests over (0: none).
   virtual std::int64_t replicas() const { return 0; }
+  // Workers, averaged over the measured window up to now: capacity(), but
+  // for a pool that scales, the workers of the instances holding work.
+  virtual double mean_capacity(sim::Time) const { return static_cast<double>(capacity()); }
+  // Whether a replica takes new requests: always, but for a pool that
+  // scales, whose instances join and leave the rotation; a watcher hears of
+  // each change.
+  virtual bool in_rotation(std::size_t) const { return true; }
+  virtual void watch_rotation(RotationWatcher&) {}
   // A fault reaches the component (fault.h); false when its type does not
   // support the action, which then changes nothing.
   virtual bool on_fault(const FaultAction&) { return false; }

@@ -31,7 +31,7 @@ MetricSet::Figure MetricSet::figure(Kind kind, std::string name, std::string uni
 }
 
 double MetricSet::time_share_of(const Figure& f, const MetricSnapshot& a, const MetricSnapshot& b) {
-  const double capacity = f.capacity();
+  const double capacity = capacity_of(f, a, b);
   const auto span = (b.at - a.at).ns;
   if (!(capacity > 0) || span <= 0) return capacity > 0 ? 0.0 : kNaN;
   return static_cast<double>(delta(a, b, f.a)) / static_cast<double>(span) / capacity;
@@ -113,6 +113,15 @@ void MetricSet::distribution(std::string name, std::string meaning, const sim::H
   figures_.push_back(std::move(f));
 }
 
+void MetricSet::capacity_level(sim::TimeWeighted* capacity) {
+  const std::size_t source = add_level(capacity);
+  for (auto& f : figures_) {
+    if (!f.of_capacity) continue;
+    f.capacity_is_level = true;
+    f.c = source;
+  }
+}
+
 void MetricSet::extra(std::string name, std::function<Json(sim::Time, sim::Time)> value) {
   Figure f = figure(Kind::Extra, std::move(name), "", "");
   f.value = std::move(value);
@@ -141,7 +150,7 @@ void MetricSet::summary(const MetricSnapshot& a, const MetricSnapshot& b, Json& 
         out[f.name] = {{"mean", sim::window_mean(a.values[f.a], b.values[f.a], a.at, b.at)}, {"max", f.level->max_window()}};
         break;
       case Kind::Share: {
-        const double capacity = f.capacity();
+        const double capacity = capacity_of(f, a, b);
         out[f.name] = nullable(capacity > 0 ? sim::window_mean(a.values[f.a], b.values[f.a], a.at, b.at) / capacity : kNaN);
         break;
       }
@@ -215,7 +224,7 @@ void MetricSet::series_row(const MetricSnapshot& a, const MetricSnapshot& b, std
         break;
       case Kind::Share:
         if (f.series) {
-          const double capacity = f.capacity();
+          const double capacity = capacity_of(f, a, b);
           row.push_back(capacity > 0 ? sim::window_mean(a.values[f.a], b.values[f.a], a.at, b.at) / capacity : kNaN);
         }
         break;

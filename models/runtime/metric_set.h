@@ -85,6 +85,13 @@ class MetricSet {
   // The figure declared last goes to the time series only, not the summary
   // (per-replica columns, whose summary is an array of their own).
   void series_only() { figures_.back().summary = false; }
+  // The figure declared last (a share or a time share) is over the
+  // component's capacity, which capacity_level may make a level.
+  void of_capacity() { figures_.back().of_capacity = true; }
+  // The component's capacity changes in time (a pool that scales): every
+  // figure over it is over the level's mean in its window instead (null
+  // where that mean is 0).
+  void capacity_level(sim::TimeWeighted* capacity);
   // A value for the summary only, computed over the window (configuration
   // figures, per-replica arrays).
   void extra(std::string name, std::function<spec::Json(sim::Time start, sim::Time end)> value);
@@ -121,8 +128,14 @@ class MetricSet {
     LevelSeries level_series = LevelSeries::None;
     bool series = false;
     bool summary = true;
+    bool of_capacity = false;
+    bool capacity_is_level = false;  // the capacity is the mean of the level at sources_[c]
+    std::size_t c = 0;
     std::string series_name;
   };
+  static double capacity_of(const Figure& f, const MetricSnapshot& a, const MetricSnapshot& b) {
+    return f.capacity_is_level ? sim::window_mean(a.values[f.c], b.values[f.c], a.at, b.at) : f.capacity();
+  }
   static Figure figure(Kind kind, std::string name, std::string unit, std::string meaning);
   static double time_share_of(const Figure& f, const MetricSnapshot& a, const MetricSnapshot& b);
   std::size_t add_counter(CounterSource source);

@@ -45,6 +45,35 @@ Request* WorkerPool::shed_oldest(std::size_t r, sim::Time now) {
   return request;
 }
 
+void WorkerPool::enable_rotation(std::int64_t serving) {
+  assert(serving >= 1 && serving <= replicas());
+  rotating_ = true;
+  rotation_.reserve(replicas_.size());
+  for (std::size_t i = 0; i < replicas_.size(); ++i)
+    replicas_[i].state = static_cast<std::int64_t>(i) < serving ? InstanceState::Serving : InstanceState::Off;
+  set_state(0, InstanceState::Serving);  // lists the rotation
+}
+
+void WorkerPool::set_state(std::size_t replica, InstanceState state) {
+  assert(rotating_);
+  replicas_[replica].state = state;
+  rotation_.clear();  // keeps its capacity: no allocation
+  for (std::size_t i = 0; i < replicas_.size(); ++i)
+    if (replicas_[i].state == InstanceState::Serving) rotation_.push_back(i);
+  if (next_in_rotation_ >= rotation_.size()) next_in_rotation_ = 0;
+}
+
+std::size_t WorkerPool::choose_in_rotation(Request& request) {
+  // A replica a load balancer chose keeps the request if it serves; one that
+  // has left the rotation since takes nothing new: the next in turn does.
+  if (request.instance >= 0 && replicas_[static_cast<std::size_t>(request.instance)].state == InstanceState::Serving)
+    return static_cast<std::size_t>(request.instance);
+  assert(!rotation_.empty());
+  const std::size_t r = rotation_[next_in_rotation_];
+  next_in_rotation_ = next_in_rotation_ + 1 == rotation_.size() ? 0 : next_in_rotation_ + 1;
+  request.instance = static_cast<std::int32_t>(r);
+  return r;
+}
 
 void WorkerPool::declare_metrics(MetricSet& metrics) {
   metrics.extra("replicas", [this](sim::Time, sim::Time) { return spec::Json(replicas()); });
@@ -112,6 +141,9 @@ void WorkerPool::check_invariants() const {
     assert(static_cast<std::int64_t>(r.queue.size()) <= queue_capacity_);
     // A request waits only when every worker of its replica is busy.
     assert(r.queue.empty() || r.busy == workers_);
+    // A replica off or starting holds nothing.
+    assert(!rotating_ || r.state == InstanceState::Serving || r.state == InstanceState::Draining ||
+           (r.busy == 0 && r.queue.empty()));
     busy += r.busy;
     queued += static_cast<std::int64_t>(r.queue.size());
   }

@@ -24,6 +24,14 @@
 // head of the queue whose callers have all given up on it
 // (Request::awaited_all_the_way) is dropped, failed with abandoned.
 //
+// Rotation (autoscaling, optional: enable_rotation): each replica is then
+// serving, starting, draining or off, and only serving replicas are in the
+// rotation. A request the pool picks for itself goes round robin over the
+// serving replicas; one addressed to a replica not serving (sent to it
+// before it left the rotation) is turned over to the next serving one, so a
+// replica out of the rotation takes nothing new. Who moves a replica from
+// one state to another is the owner's business (models/runtime/autoscaler.h).
+//
 // Not modelled here: other queue disciplines, work stealing between
 // replicas, per-request memory.
 #pragma once
@@ -102,6 +110,9 @@ void declare_dropping(spec::Spec& object, PoolConfig Config::*pool) {
       .template store<Config>([pool](const Json& v, Config& c) { (c.*pool).drop_abandoned = v.get<bool>(); });
 }
 
+// A replica's place in an autoscaled pool (WorkerPool::enable_rotation).
+enum class InstanceState : std::uint8_t { Serving, Starting, Draining, Off };
+
 class WorkerPool {
  public:
   enum class Admission { Started, Queued, Rejected };
@@ -159,6 +170,14 @@ class WorkerPool {
     replicas_[replica].down = refusal;
   }
   bool down(std::size_t replica) const { return static_cast<bool>(replicas_[replica].down); }
+
+  // Rotation (autoscaling): the first `serving` replicas serve, the others
+  // are off, from now on every replica has a state.
+  void enable_rotation(std::int64_t serving);
+  bool rotating() const { return rotating_; }
+  InstanceState state(std::size_t replica) const { return replicas_[replica].state; }
+  // Moves a replica to a state; the rotation follows (no allocation).
+  void set_state(std::size_t replica, InstanceState state);
   // The requests holding workers of the replica, in the request pool's
   // order. Walks the whole request pool: for a crash, not for every request.
   std::vector<Request*> holders(std::size_t replica) const;
@@ -219,9 +238,11 @@ class WorkerPool {
     __int128 window_busy = 0;
     std::uint64_t window_completed = 0;
     Failure down{};  // down (crashed): what an admission fails with
+    InstanceState state = InstanceState::Serving;  // with a rotation only
   };
   void start(Request& request, Replica& replica, sim::Time now);
   Request* shed_oldest(std::size_t replica, sim::Time now);
+  [[gnu::noinline]] std::size_t choose_in_rotation(Request& request);
 
   std::int64_t workers_;
   std::int64_t queue_capacity_;
@@ -241,11 +262,15 @@ class WorkerPool {
   bool dropping_ = false;
   Failure abandoned_{};
   std::uint64_t dropped_count_ = 0;  // of the abandoned, those dropped here (queued or between steps)
+  bool rotating_ = false;              // autoscaled: replicas join and leave the rotation
+  std::vector<std::size_t> rotation_;  // the serving replicas, in replica order
+  std::size_t next_in_rotation_ = 0;   // index into rotation_
 };
 
 // The hot path, inline: every request passes through it.
 
 inline std::size_t WorkerPool::choose_replica(Request& request) {
+  if (rotating_) [[unlikely]] return choose_in_rotation(request);
   if (request.instance >= 0) {
     assert(static_cast<std::size_t>(request.instance) < replicas_.size());
     return static_cast<std::size_t>(request.instance);

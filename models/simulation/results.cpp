@@ -137,7 +137,7 @@ Json Simulation::results() const {
     // rather than waiting on calls (a pool blocked on a slow dependency only
     // looks busy).
     const WindowFigures f = window_figures(c->stats_at_window_start(), c->stats().snapshot(now));
-    const double capacity = static_cast<double>(c->capacity());
+    const double capacity = c->mean_capacity(now);
     const double pool_utilization = capacity > 0 ? f.mean_busy / capacity : 0;
     double utilization = pool_utilization;
     std::int64_t hottest = -1;

@@ -1297,3 +1297,50 @@ TEST_CASE("hedging a write is allowed but warned about, with its path") {
   CHECK(o.err == file + ": components[0].handlers.write[1].hedge: warning: hedges a write: every attempt is applied, "
                         "so the callee must treat it as idempotent\n");
 }
+
+TEST_CASE("autoscaling's counts, target and window out of range are refused with their paths") {
+  const auto with = [](const Json& autoscaling, std::int64_t replicas = 1) {
+    Json s = small_scenario();
+    s["components"][0]["replicas"] = replicas;
+    s["components"][0]["autoscaling"] = autoscaling;
+    return s;
+  };
+  const std::string at = "components[0].autoscaling.";
+  auto r = refuse(with(Json{{"target", 0.5}, {"min_instances", 2}, {"max_instances", 4}}));
+  CHECK(r.outcome.err == only(r, "components[0].replicas: is the instance count at the start with autoscaling: must be "
+                                 "between min_instances (2) and max_instances (4), got 1"));
+  r = refuse(with(Json{{"target", 0.5}, {"max_instances", 4}}, 5));
+  CHECK(r.outcome.err == only(r, "components[0].replicas: is the instance count at the start with autoscaling: must be "
+                                 "between min_instances (1) and max_instances (4), got 5"));
+  r = refuse(with(Json{{"target", 0.5}, {"min_instances", 5}, {"max_instances", 3}}));
+  CHECK(r.outcome.err == only(r, at + "min_instances: must be at most max_instances (3), got 5"));
+  r = refuse(with(Json{{"target", 1.5}, {"max_instances", 3}}));
+  CHECK(r.outcome.err == only(r, at + "target: is a utilization, a fraction of the workers: must be at most 1, got 1.5"));
+  r = refuse(with(Json{{"target", 0}, {"max_instances", 3}}));
+  CHECK(r.outcome.err == only(r, at + "target: must be a number greater than 0, got 0"));
+  r = refuse(with(Json{{"target", 0.5}, {"max_instances", 20000}}));
+  CHECK(r.outcome.err == only(r, at + "max_instances: must be an integer of at most 10000, got 20000"));
+  r = refuse(with(Json{{"target", 0.5}}));
+  CHECK(r.outcome.err == only(r, "components[0].autoscaling: missing required key \"max_instances\" (Most instances "
+                                 "serving or starting)"));
+  r = refuse(with(Json{{"target", 0.5}, {"max_instances", 3}, {"interval_s", 1}, {"window_s", 2000}}));
+  CHECK(r.outcome.err == only(r, at + "window_s: must be at most 1000 decision intervals (1000 s), got 2000"));
+  r = refuse(with(Json{{"metric", "utilisation"}, {"target", 0.5}, {"max_instances", 3}}));
+  CHECK(r.outcome.err == only(r, at + "metric: \"utilisation\" is not one of: utilization, queue_length, "
+                                      "request_rate; did you mean \"utilization\"?"));
+}
+
+TEST_CASE("an autoscaling target with no headroom, and a window shorter than the interval, are warned about") {
+  Json s = small_scenario();
+  s["components"][0]["autoscaling"] =
+      Json{{"target", 0.97}, {"max_instances", 3}, {"interval_s", 60}, {"window_s", 30}};
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", s.dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.out == file + ": valid\n");
+  CHECK(o.err == file + ": components[0].autoscaling.target: warning: a utilization target of 0.97 leaves no "
+                        "headroom: queues build up before each scale-out takes effect\n" +
+                     file + ": components[0].autoscaling.window_s: warning: is shorter than interval_s: what happens "
+                            "between one window's end and the next decision's window is never measured\n");
+}

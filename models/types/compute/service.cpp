@@ -80,6 +80,14 @@ void warn_retried_write(const Json& call, const spec::Path& path, spec::Errors& 
 
 ServiceConfig read_config(const Json& config) { return spec::read<ServiceConfig>(config, *service_spec()); }
 
+// The pool a service builds: with autoscaling, one replica for each
+// instance it may run.
+PoolConfig pool_of(const ServiceConfig& config) {
+  PoolConfig pool = config.pool;
+  if (config.autoscaling) pool.replicas = config.autoscaling->max_instances;
+  return pool;
+}
+
 // Every call a list of steps makes, with its path: the calls of call and
 // parallel steps, and those of their on_miss steps.
 void each_call(const Json& steps, const spec::Path& path, const std::function<void(const Json&, const spec::Path&)>& f) {
@@ -179,10 +187,16 @@ spec::NodeRef service_spec() {
                                                 "keeps them in a shared store by a call step), or local, in the memory "
                                                 "of the replica that served the user (a crash loses them)",
                                                 {"none", "local"}))
-        .store<ServiceConfig>([](const Json& v, ServiceConfig& c) { c.sessions_local = v.get<std::string>() == "local"; });
+        .store<ServiceConfig>([](const Json& v, ServiceConfig& c) { c.sessions_local = v.get<std::string>() == "local"; })
+        .optional("autoscaling", autoscaling_spec())
+        .store<ServiceConfig>([](const Json& v, ServiceConfig& c) {
+          c.autoscaling = spec::read<AutoscalingConfig>(v, *autoscaling_spec());
+        });
     service.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
       if (!value.contains("service_time") && !value.contains("handlers"))
         errors.add(path, "needs service_time, handlers, or both: a service must know what to do with a request");
+      if (value.contains("autoscaling"))
+        check_autoscaling(value["autoscaling"], value["replicas"].get<std::int64_t>(), path, errors);
     });
     return service.build();
   }();
@@ -196,7 +210,7 @@ ComponentType service_type() {
   t.spec = service_spec();
   t.capabilities = {capability::kCallable, capability::kReplicated};
   t.fault_actions = {{"crash", {"crashed"}}, {"slow_down", {}}, {"fail", {"error"}}};
-  t.replicas = [](const Json& config) { return read_config(config).pool.replicas; };
+  t.replicas = [](const Json& config) { return pool_of(read_config(config)).replicas; };
   t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
     const ServiceConfig c = read_config(config);
     const HandlerConfig* handler = nullptr;
@@ -270,7 +284,7 @@ ComponentType service_type() {
 
 Service::Service(ServiceConfig config, Context& context)
     : Component(config.name, context),
-      pool_(config.pool, stats_, context),
+      pool_(pool_of(config), stats_, context),
       rng_(context.streams.for_component(name_)),
       failing_(context.streams.for_component("fail:" + name_)) {
   for (auto& h : config.handlers) {
@@ -299,7 +313,7 @@ Service::Service(ServiceConfig config, Context& context)
     Json out = Json::object();
     for (const auto& w : waits_)
       out[w.target] = end > start ? static_cast<double>(w.waited_ns - w.at_window) / static_cast<double>((end - start).ns) /
-                                        static_cast<double>(capacity())
+                                        mean_capacity(end)
                                   : 0.0;
     return out;
   });
@@ -308,9 +322,23 @@ Service::Service(ServiceConfig config, Context& context)
     metrics_.time_share("waiting_on." + w.target,
                         "Time-average of workers waiting on calls to " + w.target + ", over its workers", &w.waited_ns,
                         [this] { return static_cast<double>(capacity()); });
+    metrics_.of_capacity();
     metrics_.series_only();
   }
   declare_guards();
+  if (config.autoscaling) {
+    autoscaler_ = std::make_unique<Autoscaler>(*config.autoscaling, config.pool.replicas, pool_, stats_, context, *this,
+                                               kAutoscale);
+    autoscaler_->declare_metrics(metrics_);
+    // Utilization is over the workers of the instances holding work.
+    metrics_.capacity_level(&autoscaler_->capacity());
+    // A drained instance is gone, and the sessions in its memory with it.
+    if (sessions_) autoscaler_->on_off = [this](std::size_t replica) { sessions_->crash(replica, now()); };
+  }
+}
+
+void Service::start() {
+  if (autoscaler_) autoscaler_->start();
 }
 
 void Service::add_guards(const DependencyConfig& call, std::size_t wait) {
@@ -495,14 +523,17 @@ void Service::finish(Request& request) {
 }
 
 void Service::on_timer(std::uint32_t kind, std::uint64_t data) {
-  Request& request = *reinterpret_cast<Request*>(data);
   // Nearly always the step began in the pool's present life, and has ended.
   const std::uint32_t life = kind - kComputeDone;
   if (life != pool_.life()) [[unlikely]] {
-    assert(kind >= kComputeDone && life < pool_.life());
-    if (pool_.cut_short(request, life)) return;  // a crash cut the step short; the request has gone on since
+    if (kind < kComputeDone) {
+      autoscaler_->on_timer(kind, data);
+      return;
+    }
+    assert(life < pool_.life());
+    if (pool_.cut_short(*reinterpret_cast<Request*>(data), life)) return;  // a crash cut the step short; the request has gone on since
   }
-  compute_done(request);
+  compute_done(*reinterpret_cast<Request*>(data));
 }
 
 void Service::compute_done(Request& request) {
@@ -566,6 +597,7 @@ void Service::crash(std::size_t replica) {
     stats_.depart(now(), *request, context_.callers_may_give_up);
     reply(*request);
   }
+  if (autoscaler_) autoscaler_->emptied(replica);
   // The replica's breakers and bulkheads went with it: the calls they
   // counted are disowned, and it comes back with fresh ones.
   for (auto& g : guards_) {

@@ -42,6 +42,15 @@
 // replica fail a fraction of the requests reaching it at once (error),
 // before they take a worker or a place in the queue.
 //
+// Autoscaling (optional, models/runtime/autoscaler.h): the pool has
+// max_instances replicas, `replicas` of them serving at the start; a
+// target-tracking policy launches and drains instances as a measured
+// metric asks. Only serving instances take new requests, from the load
+// balancers in front (told of every change: watch_rotation) or from the
+// pool's own round robin; a drained instance finishes what it holds, then is
+// off, and its sessions are gone. Utilization is over the workers of the
+// instances holding work (serving and draining), time-averaged.
+//
 // Not modelled here: CPU contention between workers (each worker is its own
 // processor), per-request memory.
 #pragma once
@@ -53,6 +62,7 @@
 
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
+#include "models/runtime/autoscaler.h"
 #include "models/runtime/bulkhead.h"
 #include "models/runtime/circuit_breaker.h"
 #include "models/runtime/dependency.h"
@@ -80,6 +90,7 @@ struct ServiceConfig {
   PoolConfig pool;
   std::vector<HandlerConfig> handlers;  // by declaration; service_time's last
   bool sessions_local = false;          // users' sessions held in the replicas' memory (session_table.h)
+  std::optional<AutoscalingConfig> autoscaling;  // none: pool.replicas serve all along
 };
 
 spec::NodeRef service_spec();
@@ -93,6 +104,14 @@ class Service final : public Component {
   void connect(Wiring& wiring) override;
   std::int64_t capacity() const override { return pool_.capacity(); }
   std::int64_t replicas() const override { return pool_.replicas(); }
+  double mean_capacity(sim::Time now) const override {
+    return autoscaler_ ? autoscaler_->window_capacity(now) : static_cast<double>(capacity());
+  }
+  bool in_rotation(std::size_t replica) const override { return !autoscaler_ || autoscaler_->in_rotation(replica); }
+  void watch_rotation(RotationWatcher& watcher) override {
+    if (autoscaler_) autoscaler_->watch(watcher);
+  }
+  void start() override;
 
   void on_request(Request& request) override;
   void on_reply(Request& call) override;
@@ -104,7 +123,9 @@ class Service final : public Component {
   void check_invariants() const override;
 
  private:
-  enum Timer : std::uint32_t { kComputeDone = kFirstTimer };  // + the pool's life when the step began
+  // A compute step's end is kComputeDone + the pool's life when the step
+  // began; the autoscaler's timers come before it.
+  enum Timer : std::uint32_t { kAutoscale = kFirstTimer, kComputeDone = kAutoscale + Autoscaler::kTimerKinds };
   struct Step {
     StepConfig::Kind kind = StepConfig::Kind::Compute;
     Delay time;
@@ -143,6 +164,7 @@ class Service final : public Component {
   void serve_next(std::size_t replica) {
     while (Request* late = pool_.shed_next(replica, now())) shed(*late);
     if (Request* next = pool_.next(replica, now())) begin(*next);
+    else if (autoscaler_) [[unlikely]] autoscaler_->emptied(replica);
   }
   void compute_done(Request& request);
   [[gnu::noinline]] void forward(Request& request, Dependency& to);
@@ -178,6 +200,7 @@ class Service final : public Component {
   Failure circuit_open_{}, bulkhead_full_{};
   FailFractions failing_;                      // by replica
   Failure error_{};                            // registered at the first fail
+  std::unique_ptr<Autoscaler> autoscaler_;     // autoscaling only
 };
 
 }  // namespace archsim::models

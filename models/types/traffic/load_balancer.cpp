@@ -153,7 +153,7 @@ LoadBalancer::LoadBalancer(LoadBalancerConfig config, Context& context)
   probe_interval_ = sim::Time::from_ms(health_->interval_ms);
   no_healthy_ = context.failures.intern("no_healthy_backend");
   MetricSet& m = metrics_;
-  m.level("healthy_backends", "replicas", "Replicas of the backend not ejected by the health checks", &healthy_count_,
+  m.level("healthy_backends", "replicas", "Replicas of the backend not ejected by the health checks (and in its rotation, for one that scales)", &healthy_count_,
           LevelSeries::Mean);
   m.count("ejections", "replicas", "Replicas ejected after failures_to_eject failed probes in a row", &ejections_);
   m.count("readmissions", "replicas", "Ejected replicas re-admitted after successes_to_readmit good probes in a row",
@@ -174,15 +174,19 @@ void LoadBalancer::connect(Wiring& wiring) {
   if (latency_.is_constant() && !latency_.is_zero())
     latency_channel_ = context_.engine.channel(latency_.fixed(), sim::Phase::Departure);
   // Every replica counts as healthy until probes say otherwise; without
-  // health checks the list stays whole.
-  ejected_.assign(n, false);
+  // health checks the list stays whole, but for a backend that scales,
+  // whose instances out of the rotation are left out.
+  out_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!backend.in_rotation(i)) out_[i] |= kOutOfRotation;
+  backend.watch_rotation(*this);
   healthy_.reserve(n);
   list_healthy();
   if (!probe_) return;
   probe_->connect(*this, wiring);
   failed_in_row_.assign(n, 0);
   good_in_row_.assign(n, 0);
-  healthy_count_.set(now(), static_cast<std::int64_t>(n));
+  healthy_count_.set(now(), static_cast<std::int64_t>(healthy_.size()));
 }
 
 void LoadBalancer::start() {
@@ -191,12 +195,12 @@ void LoadBalancer::start() {
 
 void LoadBalancer::list_healthy() {
   healthy_.clear();  // keeps its capacity: no allocation
-  for (std::size_t i = 0; i < ejected_.size(); ++i)
-    if (!ejected_[i]) healthy_.push_back(i);
+  for (std::size_t i = 0; i < out_.size(); ++i)
+    if (!out_[i]) healthy_.push_back(i);
 }
 
-// Each policy picks among the replicas not ejected (healthy_); with none
-// ejected every choice, and every random draw, is what it would be without
+// Each policy picks among the replicas not out (healthy_); with none
+// out every choice, and every random draw, is what it would be without
 // health checks. There is at least one (forward() checks).
 std::size_t LoadBalancer::pick(const Request& request) {
   const std::size_t n = open_.size();
@@ -204,10 +208,10 @@ std::size_t LoadBalancer::pick(const Request& request) {
   assert(h > 0);
   switch (policy_) {
     case Policy::RoundRobin: {
-      // The turn passes over ejected replicas.
+      // The turn passes over replicas out.
       std::size_t i = next_;
       if (h != n)
-        while (ejected_[i]) i = i + 1 == n ? 0 : i + 1;
+        while (out_[i]) i = i + 1 == n ? 0 : i + 1;
       next_ = i + 1 == n ? 0 : i + 1;
       return i;
     }
@@ -233,7 +237,7 @@ std::size_t LoadBalancer::pick(const Request& request) {
       std::size_t best = n;
       for (std::size_t k = 0; k < n; ++k) {
         const std::size_t i = (next_ + k) % n;
-        if ((h == n || !ejected_[i]) && (best == n || open_[i] < open_[best])) best = i;
+        if ((h == n || !out_[i]) && (best == n || open_[i] < open_[best])) best = i;
       }
       next_ = next_ + 1 == n ? 0 : next_ + 1;
       return best;
@@ -250,7 +254,7 @@ std::size_t LoadBalancer::pick(const Request& request) {
       // is ejected, the user is hashed again over the replicas left.
       const std::uint64_t hash = sim::mix64(hash_on_key_ ? request.key : request.user_id);
       const auto i = static_cast<std::size_t>(hash % n);
-      return h != n && ejected_[i] ? healthy_[static_cast<std::size_t>(hash % h)] : i;
+      return h != n && out_[i] ? healthy_[static_cast<std::size_t>(hash % h)] : i;
     }
     case Policy::ActivePassive:
       return healthy_.front();  // the first replica in: the others stand by
@@ -325,8 +329,11 @@ void LoadBalancer::probe_round() {
   // One probe to each replica, in replica order, then the next round.
   // Every probe of a round has ended before the next (timeout_ms <
   // interval_ms), so a replica's outcomes come in the order sent.
-  const auto n = static_cast<std::int32_t>(ejected_.size());
+  // Replicas out of the rotation are not probed.
+  const auto n = static_cast<std::int32_t>(out_.size());
   for (std::int32_t r = 0; r < n; ++r) {
+    if (out_[static_cast<std::size_t>(r)] & kOutOfRotation) [[unlikely]]
+      continue;
     Request& probe = new_request();
     probe.created = now();
     probe.user_id = kNoUser;
@@ -343,26 +350,41 @@ void LoadBalancer::probe_ended(std::size_t replica, bool good) {
   if (!good) {
     ++probes_failed_;
     good_in_row_[replica] = 0;
-    if (++failed_in_row_[replica] == health_->failures_to_eject && !ejected_[replica]) eject(replica);
+    if (++failed_in_row_[replica] == health_->failures_to_eject && !(out_[replica] & kEjected)) eject(replica);
   } else {
     failed_in_row_[replica] = 0;
-    if (++good_in_row_[replica] == health_->successes_to_readmit && ejected_[replica]) readmit(replica);
+    if (++good_in_row_[replica] == health_->successes_to_readmit && (out_[replica] & kEjected)) readmit(replica);
   }
 }
 
 void LoadBalancer::eject(std::size_t replica) {
-  ejected_[replica] = true;
+  out_[replica] |= kEjected;
   list_healthy();
-  healthy_count_.add(now(), -1);
+  healthy_count_.set(now(), static_cast<std::int64_t>(healthy_.size()));
   ++ejections_;
   context_.detections.detected(backend_.target(), static_cast<std::int32_t>(replica), *this, now());
 }
 
 void LoadBalancer::readmit(std::size_t replica) {
-  ejected_[replica] = false;
+  out_[replica] &= static_cast<std::uint8_t>(~kEjected);
   list_healthy();
-  healthy_count_.add(now(), +1);
+  healthy_count_.set(now(), static_cast<std::int64_t>(healthy_.size()));
   ++readmissions_;
+}
+
+void LoadBalancer::rotation_changed(std::size_t replica, bool in) {
+  if (in) {
+    // A new instance registered: the health checks judge it afresh.
+    out_[replica] = 0;
+    if (probe_) {
+      failed_in_row_[replica] = 0;
+      good_in_row_[replica] = 0;
+    }
+  } else {
+    out_[replica] |= kOutOfRotation;
+  }
+  list_healthy();
+  if (probe_) healthy_count_.set(now(), static_cast<std::int64_t>(healthy_.size()));
 }
 
 void LoadBalancer::on_window_begin(sim::Time) { window_sent_ = sent_; }
@@ -378,7 +400,7 @@ void LoadBalancer::check_invariants() const {
   assert(open <= stats_.in_system.value());
   (void)open;
   std::size_t in = 0;
-  for (std::size_t i = 0; i < ejected_.size(); ++i) in += ejected_[i] ? 0 : 1;
+  for (std::size_t i = 0; i < out_.size(); ++i) in += out_[i] ? 0 : 1;
   assert(in == healthy_.size());
   assert(!probe_ || healthy_count_.value() == static_cast<std::int64_t>(in));
   (void)in;

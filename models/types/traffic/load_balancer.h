@@ -22,6 +22,13 @@
 // over once the active one is ejected; it fails back when that one is
 // re-admitted.
 //
+// A backend that scales (autoscaling) tells the load balancer of every
+// instance that joins or leaves its rotation: an instance out of the
+// rotation (starting, draining, off) is sent nothing and probed not, like
+// an ejected one; one that joins is judged afresh by the health checks.
+// Each replica keeps its reasons to be out (ejected, out of the rotation)
+// apart, so that neither undoes the other.
+//
 // Not modelled here: connection limits, timeouts and retries on the relayed
 // calls, passive health checking (ejecting on the failures of real
 // requests: outlier detection), a panic threshold (sending to ejected
@@ -63,7 +70,7 @@ struct LoadBalancerConfig {
 spec::NodeRef load_balancer_spec();
 ComponentType load_balancer_type();
 
-class LoadBalancer final : public Component {
+class LoadBalancer final : public Component, public RotationWatcher {
  public:
   using Policy = LoadBalancerConfig::Policy;
 
@@ -78,8 +85,11 @@ class LoadBalancer final : public Component {
   void on_timer(std::uint32_t kind, std::uint64_t data) override;
   void on_window_begin(sim::Time now) override;
   void check_invariants() const override;
+  void rotation_changed(std::size_t replica, bool in) override;
 
  private:
+  // Why a replica is sent nothing: bits of out_.
+  static constexpr std::uint8_t kEjected = 1, kOutOfRotation = 2;
   enum Timer : std::uint32_t { kForward = kFirstTimer, kProbeRound };
   std::size_t pick(const Request& request);
   void forward(Request& request);
@@ -108,8 +118,8 @@ class LoadBalancer final : public Component {
   std::optional<HealthCheckConfig> health_;
   std::optional<Dependency> probe_;
   sim::Time probe_interval_{};
-  std::vector<std::uint8_t> ejected_;       // by replica: 1 if ejected
-  std::vector<std::size_t> healthy_;        // replicas not ejected, in replica order
+  std::vector<std::uint8_t> out_;           // by replica: why it is sent nothing (kEjected | kOutOfRotation), 0 if in
+  std::vector<std::size_t> healthy_;        // replicas not out, in replica order
   std::vector<std::int64_t> failed_in_row_;  // consecutive failed probes, by replica
   std::vector<std::int64_t> good_in_row_;    // consecutive good probes, by replica
   sim::TimeWeighted healthy_count_;
