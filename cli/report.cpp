@@ -377,6 +377,41 @@ void write_retries(std::ostringstream& out, const Json& r) {
   out << "\n\n";
 }
 
+// Hedged calls: per hop, the share of calls hedged and what the hedges did.
+void write_hedges(std::ostringstream& out, const Json& r) {
+  bool any = false;
+  for (const auto& [caller, c] : r["components"].items()) {
+    if (!c.contains("hedges")) continue;
+    if (!any) out << "Hedges:\n";
+    any = true;
+    for (const auto& [target, h] : c["hedges"].items())
+      out << "  " << shown_name(caller) << " → " << shown_name(target) << ": "
+          << (h["hedge_rate"].is_null() ? std::string("-") : sig(100 * h["hedge_rate"].get<double>()) + "%")
+          << " of " << count(h["calls"]) << " calls hedged, " << count(h["won_by_hedge"]) << " won by the hedge, "
+          << count(h["denied_by_budget"]) << " denied by the budget, delay " << sig(h["delay_ms"].get<double>())
+          << " ms\n";
+  }
+  if (any) out << "\n";
+}
+
+// Autoscaled services: the instances serving over the window, what they
+// cost, and the actions taken.
+void write_autoscaling(std::ostringstream& out, const Json& r) {
+  bool any = false;
+  for (const auto& [name, c] : r["components"].items()) {
+    if (!c.contains("autoscaling")) continue;
+    if (!any) out << "Autoscaling:\n";
+    any = true;
+    const Json& a = c["autoscaling"];
+    const Json& serving = a["instances_serving"];
+    out << "  " << shown_name(name) << ": " << count(serving["min"]) << "–" << count(serving["max"])
+        << " instances serving (mean " << fixed(serving["mean"].get<double>(), 2) << "), "
+        << count(std::llround(a["instance_seconds"].get<double>())) << " instance-seconds, " << count(c["scale_outs"])
+        << " scale-outs, " << count(c["scale_ins"]) << " scale-ins\n";
+  }
+  if (any) out << "\n";
+}
+
 void write_data(std::ostringstream& out, const Json& r) {
   struct Lines {
     std::string name, line;
@@ -799,6 +834,8 @@ std::string format_report(const Json& r) {
   write_data(out, r);
   write_resilience(out, r);
   write_retries(out, r);
+  write_hedges(out, r);
+  write_autoscaling(out, r);
   write_faults(out, r);
 
   if (bottleneck.is_null()) {

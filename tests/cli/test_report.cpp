@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/number_text.h"
 #include "cli/report.h"
 #include "tests/cli/cli_helpers.h"
 
@@ -535,4 +536,34 @@ TEST_CASE("a breaker, a bulkhead and shedding each have a line under Resilience,
   CHECK(contains(r.text, "  web: " + std::to_string(web["shed"].get<int>()) + " requests shed"));
   // Without them, no such section.
   CHECK(!contains(run_report(small_scenario()).text, "Resilience"));
+}
+
+TEST_CASE("a hedged call and an autoscaled service each have their line, from the results") {
+  Json s = Json::parse(R"({
+    "duration_s": 20,
+    "workloads": [{ "name": "clients", "target": "web", "arrival": { "type": "poisson", "rate_qps": 200 } }],
+    "components": [
+      { "type": "service", "name": "web", "workers": 50,
+        "handlers": { "request": [ { "call": "backend", "hedge": { "delay_ms": 8 } } ] } },
+      { "type": "service", "name": "backend", "replicas": 1, "workers": 2,
+        "service_time": { "type": "exponential", "mean_ms": 5 },
+        "autoscaling": { "target": 0.3, "max_instances": 4, "interval_s": 2, "startup_s": 1, "cooldown_s": 4 } }
+    ]
+  })");
+  const Report r = run_report(s);
+  INFO(r.text);
+  const Json& h = r.results["components"]["web"]["hedges"]["backend"];
+  CHECK(contains(r.text, "Hedges:\n  web → backend: "));
+  CHECK(contains(r.text, "% of " + archsim::analysis::group_thousands(std::to_string(h["calls"].get<std::uint64_t>())) +
+                             " calls hedged, " + std::to_string(h["won_by_hedge"].get<std::uint64_t>()) +
+                             " won by the hedge, " + std::to_string(h["denied_by_budget"].get<std::uint64_t>()) +
+                             " denied by the budget"));
+  const Json& backend = r.results["components"]["backend"];
+  const Json& serving = backend["autoscaling"]["instances_serving"];
+  CHECK(serving["max"].get<int>() > 1);
+  CHECK(contains(r.text, "Autoscaling:\n  backend: " + std::to_string(serving["min"].get<int>()) + "–" +
+                             std::to_string(serving["max"].get<int>()) + " instances serving (mean " +
+                             fixed(serving["mean"].get<double>(), 2) + "), "));
+  CHECK(contains(r.text, std::to_string(backend["scale_outs"].get<int>()) + " scale-outs, " +
+                             std::to_string(backend["scale_ins"].get<int>()) + " scale-ins\n"));
 }
