@@ -2,7 +2,7 @@
 // and completed requests per second of wall time, with the process's peak
 // memory. A benchmark, not a test: it prints figures and judges nothing.
 //
-//   archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|broker|all] [--requests N] [--intervals K]
+//   archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|bandwidth|broker|all] [--requests N] [--intervals K]
 //                 [--scenarios DIR] [--seed S]
 //   archsim_bench --model cache_store|cache_store_memory [options]   (bench/cache_store_bench.cpp)
 //
@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
                                      {"cache_aside", "cache-aside.json", 4000, bench, "cache", "", ""},
                                      {"resilience", "resilience.json", 2000, bench, "", "", ""},
                                      {"hedging", "hedged-requests.json", 4000, scenarios, "", "", ""},
+                                     {"bandwidth", "network-bound-media.json", 3600, scenarios, "", "", ""},
                                      {"broker", "broker.json", 10000, bench, "", "broker", "events.consumers.acknowledged"}};
   std::string which = "all";
   std::string directory;  // empty: each model's own
@@ -200,7 +201,7 @@ int main(int argc, char** argv) {
     } else {
       const bool help = arg == "--help" || arg == "-h";
       (help ? std::cout : std::cerr)
-          << "usage: archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|broker|all] [--requests N] "
+          << "usage: archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|bandwidth|broker|all] [--requests N] "
              "[--intervals K] [--scenarios DIR] [--seed S]\n"
              "       archsim_bench --model cache_store|cache_store_memory [options]\n";
       return help ? 0 : 2;
@@ -217,7 +218,7 @@ int main(int argc, char** argv) {
     if (const int code = run(model, directory, requests, intervals, seed)) return code;
   }
   if (!found) {
-    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, cache_aside, resilience, hedging, broker, all)\n";
+    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, cache_aside, resilience, hedging, bandwidth, broker, all)\n";
     return 2;
   }
   return 0;

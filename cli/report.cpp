@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 #include <tuple>
@@ -408,6 +409,56 @@ void write_autoscaling(std::ostringstream& out, const Json& r) {
         << " instances serving (mean " << fixed(serving["mean"].get<double>(), 2) << "), "
         << count(std::llround(a["instance_seconds"].get<double>())) << " instance-seconds, " << count(c["scale_outs"])
         << " scale-outs, " << count(c["scale_ins"]) << " scale-ins\n";
+  }
+  if (any) out << "\n";
+}
+
+// A rate of bytes in decimal units, as networks are sold (1 MB/s = 10^6 bytes/s).
+std::string byte_rate(double bytes_per_s) {
+  static const char* const units[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
+  std::size_t u = 0;
+  while (bytes_per_s >= 1000 && u + 1 < std::size(units)) {
+    bytes_per_s /= 1000;
+    ++u;
+  }
+  return sig(bytes_per_s) + " " + units[u];
+}
+
+// Network cards and links with a bandwidth: what each way carried, how busy
+// it was, and the mean wait for it.
+void write_bandwidth(std::ostringstream& out, const Json& r) {
+  bool any = false;
+  auto heading = [&] {
+    if (!any) out << "Bandwidth:\n";
+    any = true;
+  };
+  auto way = [](const std::string& what, double bytes_per_s, double utilization, double wait_ms) {
+    return what + " " + byte_rate(bytes_per_s) + " (utilization " + fixed(utilization, 2) + ", mean wait " +
+           sig(wait_ms) + " ms)";
+  };
+  for (const auto& [name, c] : r["components"].items()) {
+    if (!c.contains("network_card")) continue;
+    heading();
+    const Json& card = c["network_card"];
+    out << "  " << shown_name(name) << "'s cards at " << byte_rate(card["bandwidth_bytes_per_s"].get<double>()) << ": "
+        << way("out", c["network_out_bytes_per_s"].get<double>(), c["network_out_utilization"].get<double>(),
+               card["out"]["wait_ms_mean"].get<double>())
+        << ", "
+        << way("in", c["network_in_bytes_per_s"].get<double>(), c["network_in_utilization"].get<double>(),
+               card["in"]["wait_ms_mean"].get<double>())
+        << "\n";
+  }
+  for (const auto& l : r["network"]["links"]) {
+    if (!l.contains("bandwidth_bytes_per_s")) continue;
+    heading();
+    const Json& q = l["requests"];
+    const Json& p = l["replies"];
+    out << "  link " << shown_name(l["from"].get<std::string>()) << " → " << shown_name(l["to"].get<std::string>())
+        << " at " << byte_rate(l["bandwidth_bytes_per_s"].get<double>()) << ": "
+        << way("requests", q["bytes_per_s"].get<double>(), q["utilization"].get<double>(), q["wait_ms_mean"].get<double>())
+        << ", "
+        << way("replies", p["bytes_per_s"].get<double>(), p["utilization"].get<double>(), p["wait_ms_mean"].get<double>())
+        << "\n";
   }
   if (any) out << "\n";
 }
@@ -836,6 +887,7 @@ std::string format_report(const Json& r) {
   write_retries(out, r);
   write_hedges(out, r);
   write_autoscaling(out, r);
+  write_bandwidth(out, r);
   write_faults(out, r);
 
   if (bottleneck.is_null()) {
@@ -844,20 +896,35 @@ std::string format_report(const Json& r) {
     const Json& b = bottleneck;
     const std::string name = b["component"].get<std::string>();
     out << "Bottleneck: " << shown_name(name);
-    const std::string utilization = fixed(b["utilization"].get<double>(), 2);
-    if (b.contains("hottest_replica") && !b["hottest_replica"].is_null()) {
-      // A database's servers go by their roles; a pool's replicas by number.
-      const Json& c = r["components"][name];
-      const auto hottest = b["hottest_replica"].get<std::size_t>();
-      out << ", "
-          << (c.contains("servers") ? server_role(c["servers"], hottest) : "replica " + std::to_string(hottest))
-          << " at utilization " << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (pool "
-          << utilization << ")";
+    const std::string resource = b.value("resource", "workers");
+    if (resource != "workers") {
+      // A network card: how busy the hottest one is, and what waiting for it costs.
+      const bool sending = resource == "network_out";
+      const Json& side = r["components"][name]["network_card"][sending ? "out" : "in"];
+      out << "'s network card" << (sending ? " sending" : " taking in");
+      if (!b["hottest_replica"].is_null())
+        out << ", replica " << b["hottest_replica"].get<std::int64_t>() << " at utilization "
+            << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (all cards "
+            << fixed(b["utilization"].get<double>(), 2) << ")";
+      else
+        out << " at utilization " << fixed(b["utilization"].get<double>(), 2);
+      out << ", mean wait for the card " << sig(side["wait_ms_mean"].get<double>()) << " ms\n";
     } else {
-      out << " at utilization " << utilization;
+      const std::string utilization = fixed(b["utilization"].get<double>(), 2);
+      if (b.contains("hottest_replica") && !b["hottest_replica"].is_null()) {
+        // A database's servers go by their roles; a pool's replicas by number.
+        const Json& c = r["components"][name];
+        const auto hottest = b["hottest_replica"].get<std::size_t>();
+        out << ", "
+            << (c.contains("servers") ? server_role(c["servers"], hottest) : "replica " + std::to_string(hottest))
+            << " at utilization " << fixed(b["hottest_replica_utilization"].get<double>(), 2) << " (pool "
+            << utilization << ")";
+      } else {
+        out << " at utilization " << utilization;
+      }
+      out << ", " << percent(b["compute_share"].get<double>()) << " of it computing" << waits(r["components"][name])
+          << ", mean queue " << sig(b["queue_length_mean"].get<double>()) << "\n";
     }
-    out << ", " << percent(b["compute_share"].get<double>()) << " of it computing" << waits(r["components"][name])
-        << ", mean queue " << sig(b["queue_length_mean"].get<double>()) << "\n";
   }
   write_estimate(out, r);
   return out.str();

@@ -174,10 +174,13 @@ spec::NodeRef size_distribution_spec() {
 }
 
 SizeDistribution::SizeDistribution(const Json& value)
-    : distribution_(std::make_shared<const sim::Distribution>(make_distribution(value, kSize))) {}
+    : distribution_(std::make_shared<const sim::Distribution>(make_distribution(value, kSize))) {
+  constant_ = distribution_->is_constant();
+  if (constant_) fixed_ = clamp(distribution_->mean());
+}
 
 std::uint32_t SizeDistribution::size_of(std::uint64_t key, std::uint64_t salt) const {
-  if (distribution_->is_constant()) return clamp(distribution_->mean());
+  if (constant_) return fixed_;
   // The key's own stream: the same key always draws the same size.
   sim::Rng rng(sim::mix64(key ^ salt));
   return clamp(distribution_->sample(rng));
@@ -185,11 +188,6 @@ std::uint32_t SizeDistribution::size_of(std::uint64_t key, std::uint64_t salt) c
 
 std::uint64_t value_size_salt(std::uint64_t seed) { return sim::mix64(seed ^ 0x76616c75652d7369); }
 
-std::uint32_t SizeDistribution::clamp(double bytes) {
-  if (!(bytes >= 1)) return 1;
-  if (bytes >= kMaxBytes) return static_cast<std::uint32_t>(kMaxBytes);
-  return static_cast<std::uint32_t>(std::llround(bytes));
-}
 
 Delay::Delay(sim::Distribution distribution)
     : distribution_(std::make_shared<const sim::Distribution>(std::move(distribution))) {

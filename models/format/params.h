@@ -51,11 +51,16 @@ class SizeDistribution {
   SizeDistribution() : SizeDistribution(spec::Json{{"type", "constant"}, {"value_bytes", 1}}) {}
   explicit SizeDistribution(const spec::Json& value);
   std::uint32_t size_of(std::uint64_t key, std::uint64_t salt) const;
+  // A size drawn from `rng`: for what has no key to be the size of (a message).
+  std::uint32_t draw(sim::Rng& rng) const { return constant_ ? fixed_ : clamp(distribution_->sample(rng)); }
   double mean() const { return distribution_->mean(); }
 
  private:
+  // Whole bytes from 1 to kMaxBytes, the nearest (halves up).
   static std::uint32_t clamp(double bytes);
   std::shared_ptr<const sim::Distribution> distribution_;
+  bool constant_ = false;
+  std::uint32_t fixed_ = 1;  // the size, when constant
 };
 // The salt of every owner of value sizes in a run (a cache, a CDN's edges),
 // from the run's seed: a key has one size everywhere.
@@ -107,7 +112,14 @@ namespace archsim::models {
 // memory or time silently.
 inline constexpr double kMaxMilliseconds = 86'400'000.0;  // a day
 inline constexpr double kMaxBytes = 1073741824.0;  // a value of 1 GiB
+
 inline constexpr double kMaxRateQps = 1e9;
 inline constexpr double kMaxPopulation = 1e12;
+
+inline std::uint32_t SizeDistribution::clamp(double bytes) {
+  if (!(bytes >= 1)) return 1;
+  if (bytes >= kMaxBytes) return static_cast<std::uint32_t>(kMaxBytes);
+  return static_cast<std::uint32_t>(sim::Time::round_half_up(bytes));
+}
 
 }  // namespace archsim::models

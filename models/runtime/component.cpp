@@ -129,6 +129,8 @@ void Node::retry(const Request& failed, sim::Time wait, bool timed_out) {
   // (a client's own request has no parent: its version was never changed).
   next.version = failed.parent != nullptr ? failed.parent->version : failed.version;
   next.scratch = failed.scratch;
+  next.request_bytes = failed.request_bytes;  // the same message, sent again
+  next.reply_bytes = failed.reply_bytes;
   next.dependency = failed.dependency;
   next.attempt = static_cast<std::uint8_t>(failed.attempt + 1);
   next.retried_after_timeout = timed_out;
@@ -212,6 +214,99 @@ void Node::drop(Request& call) {
     call.timer = {};
   }
   context_.requests.release(call);
+}
+
+void Node::send_slow(Request& request, Link& link, std::int32_t from_replica) {
+  if (from_replica == kParentsReplica) from_replica = request.parent != nullptr ? request.parent->instance : -1;
+  sim::Time latency = sim::Time{-1};  // the link's own
+  if (link.disturbed) {
+    const Verdict verdict =
+        link.network->judge(link, Leg::Request, Endpoint{this, from_replica}, Endpoint{link.to, request.instance});
+    if (!verdict.normal) {
+      if (!link.paced || verdict.fate != Verdict::Fate::Deliver) {
+        deliver_judged(request, verdict, link.to, kDeliverRequest, sim::Phase::Arrival);
+        return;
+      }
+      latency = verdict.delay;
+    }
+  }
+  if (link.announced) link.to->expect(request);
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  if (!link.paced) {
+    if (link.request_channel >= 0)
+      context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
+    else
+      context_.engine.post_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
+    return;
+  }
+  transmit(request, link, Leg::Request, from_replica, link.to, latency.ns < 0 ? link.draw() : latency);
+}
+
+void Node::reply_slow(Request& request) {
+  Link& link = *request.link;
+  sim::Time latency = sim::Time{-1};
+  if (link.disturbed) {
+    // The reply goes from this node (the end of a forwarding chain, perhaps,
+    // not the link's far end) to the caller's replica that made the call.
+    const Request* parent = request.parent;
+    const std::int32_t caller_replica =
+        parent != nullptr && parent->generation == request.parent_generation ? parent->instance : -1;
+    const Verdict verdict = link.network->judge(link, Leg::Reply, Endpoint{this, request.instance},
+                                                Endpoint{request.reply_to, caller_replica});
+    if (!verdict.normal) {
+      if (!(link.paced || card_ != nullptr) || verdict.fate != Verdict::Fate::Deliver) {
+        deliver_judged(request, verdict, request.reply_to, kDeliverReply, sim::Phase::Departure);
+        return;
+      }
+      latency = verdict.delay;
+    }
+  }
+  if (!link.paced && card_ == nullptr) {
+    const auto data = reinterpret_cast<std::uint64_t>(&request);
+    if (link.reply_channel >= 0)
+      context_.engine.post_on(link.reply_channel, request.reply_to, kDeliverReply, data);
+    else
+      context_.engine.post_in(link.draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
+    return;
+  }
+  transmit(request, link, Leg::Reply, request.instance, request.reply_to, latency.ns < 0 ? link.draw() : latency);
+}
+
+void Node::transmit(Request& request, Link& link, Leg leg, std::int32_t from_replica, Node* to, sim::Time latency) {
+  const bool is_request = leg == Leg::Request;
+  const std::uint32_t bytes = is_request ? request.request_bytes : request.reply_bytes;
+  sim::Time t = now();
+  if (card_ != nullptr) t = card_->send(from_replica, t, bytes);
+  std::optional<Transmitter>& wire = is_request ? link.request_wire : link.reply_wire;
+  if (wire) t = wire->pass(t, bytes);
+  t += latency;
+  // To the receiver's card first, if it has one (NetworkCard::on_event).
+  sim::EventTarget* target = to->card_ != nullptr ? static_cast<sim::EventTarget*>(to->card_) : to;
+  context_.engine.post_in(t - now(), is_request ? sim::Phase::Arrival : sim::Phase::Departure, target,
+                          is_request ? kDeliverRequest : kDeliverReply, reinterpret_cast<std::uint64_t>(&request));
+}
+
+void NetworkCard::on_event(std::uint32_t kind, std::uint64_t data) {
+  owner->receive_on_card(*reinterpret_cast<Request*>(data), kind == kDeliverRequest ? Leg::Request : Leg::Reply);
+}
+
+void Node::receive_on_card(Request& request, Leg leg) {
+  const bool is_request = leg == Leg::Request;
+  std::int32_t replica = -1;
+  if (is_request) {
+    replica = receiving_replica(request);
+  } else if (const Request* parent = request.parent;
+             parent != nullptr && parent->generation == request.parent_generation) {
+    replica = parent->instance;  // the replica that made the call
+  }
+  const sim::Time in = card_->receive(replica, now(), is_request ? request.request_bytes : request.reply_bytes);
+  const std::uint32_t kind = is_request ? kDeliverRequest : kDeliverReply;
+  const auto data = reinterpret_cast<std::uint64_t>(&request);
+  if (in == now()) {
+    on_event(kind, data);
+    return;
+  }
+  context_.engine.post_in(in - now(), is_request ? sim::Phase::Arrival : sim::Phase::Departure, this, kind, data);
 }
 
 void Node::deliver_judged(Request& request, const Verdict& verdict, Node* to, std::uint32_t kind, sim::Phase phase) {
@@ -338,6 +433,7 @@ void Component::begin_window(sim::Time now) {
   stats_.begin_window();
   metrics_.snapshot(now, window_start_);
   stats_window_start_ = stats_.snapshot(now);
+  if (card() != nullptr) card()->begin_window(now);
   on_window_begin(now);
 }
 

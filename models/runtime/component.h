@@ -57,6 +57,8 @@ struct Context {
 // Event kinds every node understands; a node's own timers start at kFirstTimer.
 // kRetryDue: a retry's backoff is over (models/runtime/retry_policy.h).
 // kHedgeDue: a hedged call's delay is over (models/runtime/hedge_policy.h).
+// A message reaching a node's network card is an event of the card's
+// (kDeliverRequest or kDeliverReply), which hands it on once taken in.
 enum NodeEvent : std::uint32_t {
   kDeliverRequest = 0,
   kDeliverReply = 1,
@@ -102,6 +104,10 @@ class Node : public sim::EventTarget {
   const std::uint64_t& late_replies() const { return late_replies_; }
   // Numbers its dependencies with a retry policy, for their random streams.
   std::uint32_t next_retry_stream() { return retry_streams_++; }
+  // Numbers its dependencies that draw message sizes, for their streams.
+  std::uint32_t next_size_stream() { return size_streams_++; }
+  // Its network card, or null: messages to and from it take no time there.
+  NetworkCard* card() const { return card_; }
 
   // Where the node is: the place of one replica, or of the node as a whole
   // (replica -1; none when its replicas are apart), as an index into the
@@ -116,6 +122,9 @@ class Node : public sim::EventTarget {
     place_ = whole;
     replica_places_ = std::move(by_replica);
   }
+  // Gives it a network card (owned by the caller), before links to or
+  // from it are made.
+  void set_card(NetworkCard* card) { card_ = card; }
 
  protected:
   sim::Time now() const { return context_.engine.now(); }
@@ -147,6 +156,22 @@ class Node : public sim::EventTarget {
   Context& context_;
 
  private:
+  // Sending and replying out of the common path: over a link with a fault
+  // in force (asked of the network), or through transmitters (a link's
+  // bandwidth, a network card at either end).
+  [[gnu::noinline]] void send_slow(Request& request, Link& link, std::int32_t from_replica);
+  [[gnu::noinline]] void reply_slow(Request& request);
+  // A message of `bytes` leaving replica `from_replica` of this node over
+  // `link` for `to`, `latency` after it is on the wire: through this node's
+  // card, the link's transmitter, and on arrival `to`'s card.
+  void transmit(Request& request, Link& link, Leg leg, std::int32_t from_replica, Node* to, sim::Time latency);
+  // A message reached this node's card: delivered once the card has taken it in.
+  void receive_on_card(Request& request, Leg leg);
+  friend struct NetworkCard;
+  // The replica whose card takes in a request arriving now: the one it will
+  // go to. By default the one its sender named; a pool that chooses on
+  // arrival chooses here.
+  virtual std::int32_t receiving_replica(Request& request) { return request.instance; }
   // A message the network did not let through as normal: delivered late,
   // refused (the request goes back at once to whoever waits for it, failed)
   // or lost.
@@ -183,6 +208,8 @@ class Node : public sim::EventTarget {
 
   std::uint64_t late_replies_ = 0;
   std::uint32_t retry_streams_ = 0;
+  std::uint32_t size_streams_ = 0;
+  NetworkCard* card_ = nullptr;
   std::int32_t place_ = -1;
   std::vector<std::int32_t> replica_places_;
 };
@@ -190,14 +217,9 @@ class Node : public sim::EventTarget {
 // Sending and replying, inline: every hop passes through them.
 
 [[gnu::always_inline]] inline void Node::send(Request& request, Link& link, std::int32_t from_replica) {
-  if (link.disturbed) [[unlikely]] {
-    if (from_replica == kParentsReplica) from_replica = request.parent != nullptr ? request.parent->instance : -1;
-    const Verdict verdict =
-        link.network->judge(link, Leg::Request, Endpoint{this, from_replica}, Endpoint{link.to, request.instance});
-    if (!verdict.normal) {
-      deliver_judged(request, verdict, link.to, kDeliverRequest, sim::Phase::Arrival);
-      return;
-    }
+  if (link.off_path) [[unlikely]] {
+    send_slow(request, link, from_replica);
+    return;
   }
   if (link.announced) link.to->expect(request);
   const auto data = reinterpret_cast<std::uint64_t>(&request);
@@ -210,18 +232,11 @@ class Node : public sim::EventTarget {
 [[gnu::always_inline]] inline void Node::reply(Request& request) {
   assert(request.link != nullptr && request.reply_to != nullptr);
   Link& link = *request.link;
-  if (link.disturbed) [[unlikely]] {
-    // The reply goes from this node (the end of a forwarding chain, perhaps,
-    // not the link's far end) to the caller's replica that made the call.
-    const Request* parent = request.parent;
-    const std::int32_t caller_replica =
-        parent != nullptr && parent->generation == request.parent_generation ? parent->instance : -1;
-    const Verdict verdict = link.network->judge(link, Leg::Reply, Endpoint{this, request.instance},
-                                                Endpoint{request.reply_to, caller_replica});
-    if (!verdict.normal) {
-      deliver_judged(request, verdict, request.reply_to, kDeliverReply, sim::Phase::Departure);
-      return;
-    }
+  // The replier's own card counts too: at the end of a forwarding chain it
+  // is not the link's far end.
+  if (link.off_path | (card_ != nullptr)) [[unlikely]] {
+    reply_slow(request);
+    return;
   }
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (link.reply_channel >= 0)

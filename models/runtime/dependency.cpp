@@ -1,6 +1,7 @@
 #include "models/runtime/dependency.h"
 
 #include <cassert>
+#include <string>
 
 #include "models/format/params.h"
 #include "models/runtime/component.h"
@@ -48,8 +49,30 @@ Request& Node::refuse_call(Dependency& dependency, Request& parent, Failure fail
   return call;
 }
 
+void add_payload_fields(spec::Spec& declaration) {
+  // The sizes of a message and of its reply, each drawn per request; they
+  // take size / bandwidth on links and network cards with a bandwidth.
+  declaration.optional("request_bytes", size_distribution_spec()).optional("reply_bytes", size_distribution_spec());
+}
+
+void Dependency::draw_sizes(Request& call, const Request& parent) {
+  if (config_.passes_sizes) {
+    call.request_bytes = parent.request_bytes;
+    call.reply_bytes = parent.reply_bytes;
+  }
+  payload_.draw(call);
+}
+
 void Dependency::connect(Node& owner, Wiring& wiring) {
   target_ = &wiring.node(config_.target);
+  if (config_.request_bytes || config_.reply_bytes) {
+    sizes_ = Sizes::Draw;
+    payload_ = PayloadSizes(config_.request_bytes, config_.reply_bytes,
+                            owner.context().streams.for_component("sizes:" + owner.name() + ":" +
+                                                                  std::to_string(owner.next_size_stream())));
+  } else {
+    sizes_ = config_.passes_sizes ? Sizes::Pass : Sizes::None;
+  }
   link_ = &wiring.link(owner, *target_);
   if (!config_.operation.empty()) operation_ = wiring.operation(config_.operation);
   if (config_.timeout_ms) {

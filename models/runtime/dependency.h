@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 
+#include "models/format/params.h"
 #include "models/format/spec.h"
 #include "models/runtime/bulkhead.h"
 #include "models/runtime/circuit_breaker.h"
@@ -45,6 +46,32 @@ struct DependencyConfig {
   std::optional<BulkheadConfig> bulkhead = {};               // none: no limit on calls in flight
   std::optional<RetryConfig> retry = {};  // none: a failed call fails its step at once
   std::optional<HedgeConfig> hedge = {};  // none: one attempt at a time
+  // The sizes of the call's message and of its reply (payload_spec). A
+  // size not declared is the request's own when the caller passes requests
+  // on (passes_sizes: a load balancer, a cache), else 0.
+  std::optional<SizeDistribution> request_bytes = {};
+  std::optional<SizeDistribution> reply_bytes = {};
+  bool passes_sizes = true;
+};
+
+// `request_bytes` and `reply_bytes`, the sizes of a request's message and of
+// its reply, added to the declaration of a call (or of a workload's operation).
+void add_payload_fields(spec::Spec& declaration);
+// Draws the sizes of messages: each of the two is drawn or left alone.
+class PayloadSizes {
+ public:
+  PayloadSizes() = default;
+  PayloadSizes(std::optional<SizeDistribution> request, std::optional<SizeDistribution> reply, sim::Rng rng)
+      : request_(std::move(request)), reply_(std::move(reply)), rng_(rng) {}
+  bool any() const { return request_ || reply_; }
+  void draw(Request& request) {
+    if (request_) request.request_bytes = request_->draw(rng_);
+    if (reply_) request.reply_bytes = reply_->draw(rng_);
+  }
+
+ private:
+  std::optional<SizeDistribution> request_, reply_;
+  sim::Rng rng_{0};
 };
 
 // `"timeout_ms": 250` beside a call, in the declaration of a type that calls.
@@ -83,12 +110,19 @@ class Dependency {
   // Whether a call through it may be made of several attempts (retries or
   // hedges), numbered in Request::attempt.
   bool has_attempts() const { return has_attempts_; }
+  // How a call through it gets its message sizes (Request::request_bytes,
+  // reply_bytes): the parent's passed on, drawn, or none (0).
+  enum class Sizes : std::uint8_t { None, Pass, Draw };
+  Sizes sizes() const { return sizes_; }
+  void draw_sizes(Request& call, const Request& parent);
 
  private:
   DependencyConfig config_;
   std::unique_ptr<RetryPolicy> retry_;
   std::unique_ptr<HedgePolicy> hedge_;
   bool has_attempts_ = false;
+  Sizes sizes_ = Sizes::None;
+  PayloadSizes payload_;
   Node* target_ = nullptr;
   Link* link_ = nullptr;
   std::int64_t operation_ = -1;
@@ -118,6 +152,15 @@ class Dependency {
   call.access = dependency.access(parent);
   call.version = parent.version;  // what a write or a fill stores
   call.instance = instance;
+  // A call without sizes (most of a handler's) is left at 0 by reset().
+  if (dependency.sizes() != Dependency::Sizes::None) {
+    if (dependency.sizes() == Dependency::Sizes::Pass) {
+      call.request_bytes = parent.request_bytes;
+      call.reply_bytes = parent.reply_bytes;
+    } else [[unlikely]] {
+      dependency.draw_sizes(call, parent);
+    }
+  }
   return call;
 }
 

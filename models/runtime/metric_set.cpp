@@ -132,7 +132,7 @@ void MetricSet::snapshot(sim::Time now, MetricSnapshot& out) const {
   out.at = now;
   out.values.resize(sources_.size());
   for (std::size_t i = 0; i < sources_.size(); ++i)
-    out.values[i] = sources_[i].level ? sources_[i].level->integral(now) : sources_[i].counter.value();
+    out.values[i] = sources_[i].level ? sources_[i].level->integral(now) : sources_[i].counter.value(now);
 }
 
 void MetricSet::summary(const MetricSnapshot& a, const MetricSnapshot& b, Json& out) const {

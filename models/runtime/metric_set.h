@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "models/format/spec.h"
+#include "models/runtime/transmitter.h"
 #include "sim/histogram.h"
 #include "sim/metrics.h"
 #include "sim/time.h"
@@ -33,13 +34,23 @@ struct MetricSnapshot {
   std::vector<__int128> values;
 };
 
-// A cumulative count: a std::uint64_t or an __int128 (sums of nanoseconds).
+// A cumulative count: a std::uint64_t or an __int128 (sums of nanoseconds),
+// or the time some transmitters have spent sending, summed, read at the
+// snapshot's instant (a network card's, one per replica).
 struct CounterSource {
   const std::uint64_t* u64 = nullptr;
   const __int128* i128 = nullptr;
-  CounterSource(const std::uint64_t* v) : u64(v) {}  // NOLINT: implicit by design
-  CounterSource(const __int128* v) : i128(v) {}      // NOLINT
-  __int128 value() const { return u64 ? static_cast<__int128>(*u64) : *i128; }
+  const std::vector<Transmitter>* busy = nullptr;
+  CounterSource(const std::uint64_t* v) : u64(v) {}               // NOLINT: implicit by design
+  CounterSource(const __int128* v) : i128(v) {}                   // NOLINT
+  CounterSource(const std::vector<Transmitter>* t) : busy(t) {}   // NOLINT
+  __int128 value(sim::Time now) const {
+    if (u64) return static_cast<__int128>(*u64);
+    if (i128) return *i128;
+    __int128 sum = 0;
+    for (const auto& t : *busy) sum += t.busy_ns(now);
+    return sum;
+  }
 };
 
 // What the time series shows of a level.

@@ -4,16 +4,67 @@
 #include <cmath>
 
 #include "models/runtime/component.h"
+#include "models/runtime/metric_set.h"
 
 namespace archsim::models {
 
 using spec::Json;
 using spec::Spec;
 
+void declare_card_metrics(NetworkCard& card, MetricSet& metrics) {
+  const double replicas = static_cast<double>(card.out.size());
+  metrics.rate("network_out_bytes_per_s", "bytes/s", "Bytes its network cards sent (replies and calls), per second",
+               &card.bytes_out);
+  metrics.rate("network_in_bytes_per_s", "bytes/s",
+               "Bytes its network cards took in (requests and replies to its calls), per second", &card.bytes_in);
+  metrics.time_share("network_out_utilization", "Time-average share of its replicas' network cards busy sending",
+                     &card.out, [replicas] { return replicas; });
+  metrics.time_share("network_in_utilization", "Time-average share of its replicas' network cards busy taking in",
+                     &card.in, [replicas] { return replicas; });
+  metrics.extra("network_card", [&card](sim::Time start, sim::Time end) {
+    // The hottest replica's card each way, which saturates first, and the
+    // mean wait for a card.
+    const double seconds = (end - start).to_s();
+    auto way = [&](const std::vector<Transmitter>& side, const std::vector<TransmitterCounters>& at_start) {
+      std::int64_t hottest = -1;
+      double hottest_utilization = 0;
+      std::uint64_t messages = 0;
+      std::int64_t waited_ns = 0;
+      for (std::size_t r = 0; r < side.size(); ++r) {
+        const TransmitterCounters now = side[r].snapshot(end);
+        const double u = seconds > 0 ? static_cast<double>(now.scheduled_ns - at_start[r].scheduled_ns) / 1e9 / seconds : 0;
+        if (hottest < 0 || u > hottest_utilization) {
+          hottest = static_cast<std::int64_t>(r);
+          hottest_utilization = u;
+        }
+        messages += now.messages - at_start[r].messages;
+        waited_ns += now.waited_ns - at_start[r].waited_ns;
+      }
+      spec::Json j = spec::Json::object();
+      j["messages"] = messages;
+      j["wait_ms_mean"] = messages > 0 ? static_cast<double>(waited_ns) / 1e6 / static_cast<double>(messages) : 0.0;
+      j["hottest_replica"] = hottest;
+      j["hottest_utilization"] = hottest_utilization;
+      return j;
+    };
+    spec::Json j = spec::Json::object();
+    j["bandwidth_bytes_per_s"] = card.out.front().bytes_per_s();
+    j["out"] = way(card.out, card.out_start);
+    j["in"] = way(card.in, card.in_start);
+    return j;
+  });
+}
+
+spec::Spec bandwidth_spec(const char* meaning) {
+  return Spec::number(meaning).unit("bytes/s").greater_than(0).max(1e15);
+}
+
 spec::NodeRef network_spec() {
   static const spec::NodeRef node =
       Spec::object("Network between nodes")
           .optional("hop_latency", time_distribution_spec(), Json{{"type", "constant"}, {"value_ms", 0}})
+          .optional("bandwidth_bytes_per_s", bandwidth_spec("Bytes per second each link sends each way, one message "
+                                                            "after another; none: unlimited"))
           .optional("places",
                     Spec::map("Places (data centers, zones) and the nodes in each; a node in none is in no place",
                               Spec::array("The nodes in this place: a workload or component by name, or one replica "
@@ -27,10 +78,17 @@ spec::NodeRef network_spec() {
 
 spec::NodeRef links_spec() {
   static const spec::NodeRef node = [] {
-    Spec link = Spec::object("The latency of the link between two nodes, both ways");
+    Spec link = Spec::object("The latency and bandwidth of the link between two nodes, both ways");
     link.required("from", Spec::reference("One end: a workload or component", "node"))
         .required("to", Spec::reference("The other end: a workload or component", "node"))
-        .required("latency", time_distribution_spec());
+        .optional("latency", time_distribution_spec())
+        .optional("bandwidth_bytes_per_s",
+                  bandwidth_spec("Bytes per second the link sends each way, one message after another; none: "
+                                 "network.bandwidth_bytes_per_s"));
+    link.check([](const Json& v, const spec::Path& path, spec::Errors& errors) {
+      if (!v.contains("latency") && !v.contains("bandwidth_bytes_per_s"))
+        errors.add(path, "the link sets neither latency nor bandwidth_bytes_per_s: give one, or remove the entry");
+    });
     return Spec::array("Links whose latency differs from network.hop_latency", link).items(0, 100000).build();
   }();
   return node;
@@ -54,6 +112,7 @@ Network::Network(const Json& network, const Json& links, Context& context)
     : default_latency_(network.at("hop_latency")),
       overrides_(links),
       places_(network.contains("places") ? network["places"] : Json::object()),
+      default_bandwidth_(network.value("bandwidth_bytes_per_s", 0.0)),
       context_(context) {
   for (const auto& [name, _] : places_.items()) place_names_.push_back(name);
 }
@@ -62,10 +121,14 @@ Link& Network::link(Node& from, Node& to) {
   for (auto& l : links_)
     if (l->from == &from && l->to == &to) return *l;
   const Json* latency = &default_latency_;
+  double bandwidth = default_bandwidth_;
   for (const auto& o : overrides_) {
     const auto& a = o["from"].get_ref<const std::string&>();
     const auto& b = o["to"].get_ref<const std::string&>();
-    if ((a == from.name() && b == to.name()) || (a == to.name() && b == from.name())) latency = &o["latency"];
+    if ((a == from.name() && b == to.name()) || (a == to.name() && b == from.name())) {
+      if (o.contains("latency")) latency = &o["latency"];
+      if (o.contains("bandwidth_bytes_per_s")) bandwidth = o["bandwidth_bytes_per_s"].get<double>();
+    }
   }
   auto l = std::make_unique<Link>();
   l->from = &from;
@@ -73,7 +136,14 @@ Link& Network::link(Node& from, Node& to) {
   l->latency = Delay(make_time_distribution(*latency));
   l->network = this;
   l->disturbed = disturbed();
+  l->off_path = l->disturbed;
   l->announced = to.expects_requests();
+  if (bandwidth > 0) {
+    l->request_wire.emplace(bandwidth);
+    l->reply_wire.emplace(bandwidth);
+  }
+  l->paced = bandwidth > 0 || from.card() != nullptr || to.card() != nullptr;
+  l->off_path = l->disturbed || l->paced;
   l->rng = context_.streams.for_component("link:" + from.name() + "->" + to.name());
   l->loss_rng = context_.streams.for_component("link-loss:" + from.name() + "->" + to.name());
   if (l->latency.is_constant()) {
@@ -200,7 +270,10 @@ void Network::faults_changed() {
   // Every link asks while any fault is in force: a reply at the end of a
   // forwarding chain travels a link whose ends are not its sender's, so
   // which links a fault reaches is known only message by message.
-  for (auto& l : links_) l->disturbed = disturbed();
+  for (auto& l : links_) {
+    l->disturbed = disturbed();
+    l->off_path = l->disturbed || l->paced;
+  }
 }
 
 namespace {
@@ -258,10 +331,17 @@ Verdict Network::judge(Link& link, Leg leg, Endpoint from, Endpoint to) {
 }
 
 void Network::begin_window() {
-  for (auto& l : links_) l->window_start = l->counters;
+  const sim::Time now = context_.engine.now();
+  window_start_at_ = now;
+  for (auto& l : links_) {
+    l->window_start = l->counters;
+    if (l->request_wire) l->request_wire_start = l->request_wire->snapshot(now);
+    if (l->reply_wire) l->reply_wire_start = l->reply_wire->snapshot(now);
+  }
 }
 
 Json Network::results() const {
+  const sim::Time now = context_.engine.now();
   Json out = Json::object();
   out["places"] = places_;
   std::uint64_t lost = 0, refused = 0;
@@ -276,6 +356,25 @@ Json Network::results() const {
     j["replies_lost"] = b.replies_lost - a.replies_lost;
     j["requests_refused"] = b.requests_refused - a.requests_refused;
     j["replies_refused"] = b.replies_refused - a.replies_refused;
+    if (l->request_wire) {
+      // What each direction sent in the window, and the share of it spent sending.
+      const double seconds = (now - window_start_at_).to_s();
+      auto way = [&](const Transmitter& wire, const TransmitterCounters& start) {
+        const TransmitterCounters end = wire.snapshot(now);
+        Json w = Json::object();
+        w["messages"] = end.messages - start.messages;
+        w["bytes"] = end.bytes - start.bytes;
+        w["bytes_per_s"] = seconds > 0 ? static_cast<double>(end.bytes - start.bytes) / seconds : 0.0;
+        w["utilization"] = seconds > 0 ? static_cast<double>(end.scheduled_ns - start.scheduled_ns) / 1e9 / seconds : 0.0;
+        w["wait_ms_mean"] = end.messages > start.messages ? static_cast<double>(end.waited_ns - start.waited_ns) / 1e6 /
+                                                                static_cast<double>(end.messages - start.messages)
+                                                          : 0.0;
+        return w;
+      };
+      j["bandwidth_bytes_per_s"] = l->request_wire->bytes_per_s();
+      j["requests"] = way(*l->request_wire, l->request_wire_start);
+      j["replies"] = way(*l->reply_wire, l->reply_wire_start);
+    }
     lost += b.requests_lost - a.requests_lost + b.replies_lost - a.replies_lost;
     refused += b.requests_refused - a.requests_refused + b.replies_refused - a.replies_refused;
     links.push_back(j);

@@ -20,8 +20,20 @@
 // message is judged as it is sent, from its sender and its receiver (with
 // their replicas, where known) and their places.
 //
-// Not modelled here: bandwidth, congestion, retransmission, a latency that
-// depends on places.
+// A link may have a bandwidth (network.bandwidth_bytes_per_s for every link,
+// links[].bandwidth_bytes_per_s for one): each direction is then a
+// transmitter (transmitter.h) that sends messages one after another, each
+// taking its size / bandwidth before the latency starts. A node may have a
+// network card (a service's bandwidth_bytes_per_s): per replica, one
+// transmitter for what it sends and one for what it receives. Messages have
+// the sizes their requests carry (Request::request_bytes, reply_bytes). A
+// message over a link with a bandwidth, or between nodes with a card, goes
+// out of the common path (Node::transmit): through the sender's card, the
+// link, then the receiver's card as it arrives.
+//
+// Not modelled here: congestion control, packets and retransmission, a
+// wire shared by the calls both ways between two nodes (each caller and
+// callee have their own pair), a latency that depends on places.
 #pragma once
 
 #include <cstdint>
@@ -34,11 +46,13 @@
 #include "models/format/params.h"
 #include "models/format/spec.h"
 #include "models/runtime/request.h"
+#include "models/runtime/transmitter.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 
 namespace archsim::models {
 
+class MetricSet;
 class Node;
 class Network;
 class Wiring;
@@ -67,8 +81,60 @@ struct Link {
   sim::Rng loss_rng;  // whether a message on a lossy link is lost: apart, so the latency draws stay
   LinkCounters counters;
   LinkCounters window_start;
+  // With a bandwidth: the transmitter of each direction (none: unlimited).
+  std::optional<Transmitter> request_wire, reply_wire;
+  TransmitterCounters request_wire_start, reply_wire_start;  // at the start of the window
+  // Messages on it pass transmitters (its own, or a card at either end):
+  // they are sent through Node::transmit.
+  bool paced = false;
+  // disturbed or paced: the one flag the common path reads.
+  bool off_path = false;
   sim::Time draw() { return latency.draw(rng); }
 };
+
+// A node's network card: for each replica, a transmitter for the messages
+// it sends (its replies and its calls) and one for those it receives (its
+// requests and the replies to its calls), each at the full bandwidth (full
+// duplex).
+//
+// Messages bound for a node with a card are delivered to the card (it is
+// an event target of its own, so the node's events are as without cards),
+// which takes each in and then hands it to its node.
+struct NetworkCard final : sim::EventTarget {
+  NetworkCard(Node& node, double bytes_per_s, std::size_t replicas)
+      : owner(&node), out(replicas, Transmitter(bytes_per_s)), in(replicas, Transmitter(bytes_per_s)),
+        out_start(replicas), in_start(replicas) {}
+  void on_event(std::uint32_t kind, std::uint64_t data) override;
+  // The card of a replica (-1, not known: the first).
+  Transmitter& sending(std::int32_t replica) { return out[index(replica)]; }
+  Transmitter& receiving(std::int32_t replica) { return in[index(replica)]; }
+  // A message of `bytes` through replica `replica`'s card, offered at
+  // `now`: when it is through (the counts of the card as a whole kept too).
+  sim::Time send(std::int32_t replica, sim::Time now, std::uint32_t bytes) {
+    bytes_out += bytes;
+    return sending(replica).pass(now, bytes);
+  }
+  sim::Time receive(std::int32_t replica, sim::Time now, std::uint32_t bytes) {
+    bytes_in += bytes;
+    return receiving(replica).pass(now, bytes);
+  }
+  std::size_t index(std::int32_t replica) const {
+    return replica < 0 ? 0 : static_cast<std::size_t>(replica) % out.size();
+  }
+  void begin_window(sim::Time now) {
+    for (std::size_t r = 0; r < out.size(); ++r) {
+      out_start[r] = out[r].snapshot(now);
+      in_start[r] = in[r].snapshot(now);
+    }
+  }
+  Node* owner;
+  std::vector<Transmitter> out, in;
+  std::vector<TransmitterCounters> out_start, in_start;
+  std::uint64_t bytes_out = 0, bytes_in = 0;
+};
+// Declares a card's figures among its component's (docs/results-format.md):
+// bytes per second and utilization each way, and the hottest replica's.
+void declare_card_metrics(NetworkCard& card, MetricSet& metrics);
 
 // A node, or one replica of it (-1: none, or not known), sending or receiving.
 struct Endpoint {
@@ -116,6 +182,8 @@ struct Verdict {
 
 // `network` and `links` of a scenario.
 spec::NodeRef network_spec();
+// A bandwidth in bytes per second, with its meaning.
+spec::Spec bandwidth_spec(const char* meaning);
 spec::NodeRef links_spec();
 
 // A member of a place as written: "web" (the node) or "web[2]" (replica 2).
@@ -180,6 +248,8 @@ class Network {
   spec::Json default_latency_;
   spec::Json overrides_;
   spec::Json places_;
+  double default_bandwidth_ = 0;  // bytes per second; 0: unlimited
+  sim::Time window_start_at_{};
   Context& context_;
   std::vector<std::string> place_names_;
   std::vector<std::unique_ptr<Link>> links_;

@@ -109,6 +109,12 @@ struct Request {
   // The version of the key's data it carries: what a read found, what a
   // write committed, what a fill stores (0: the data the run starts with).
   std::uint64_t version = 0;
+  // The sizes of its message and of its reply, in bytes, for the links and
+  // network cards with a bandwidth (0: no time on the wire). Drawn where the
+  // scenario declares them (a workload's operation, a call step) and passed
+  // on by components that forward a request (a load balancer, a cache).
+  std::uint32_t request_bytes = 0;
+  std::uint32_t reply_bytes = 0;
   sim::EventHandle timer{};       // the caller's timeout on this call
   Dependency* dependency = nullptr;  // the caller's dependency it was sent through
   sim::Time backoff{};            // the backoff waited before this attempt (retries)
@@ -176,6 +182,8 @@ struct Request {
     retried_after_timeout = false;
     scratch = 0;
     version = 0;
+    request_bytes = 0;
+    reply_bytes = 0;
     timer = {};
     dependency = nullptr;
     backoff = sim::Time{};

@@ -113,6 +113,7 @@ Json Simulation::results() const {
   const Component* bottleneck = nullptr;
   double best_utilization = 0, best_compute_share = 0, best_pool_utilization = 0;
   std::int64_t best_replica = -1;
+  const char* best_resource = "workers";
   for (const auto& c : components_) {
     Json j = Json::object();
     j["type"] = c->type();
@@ -138,7 +139,7 @@ Json Simulation::results() const {
     // looks busy).
     const WindowFigures f = window_figures(c->stats_at_window_start(), c->stats().snapshot(now));
     const double capacity = c->mean_capacity(now);
-    const double pool_utilization = capacity > 0 ? f.mean_busy / capacity : 0;
+    double pool_utilization = capacity > 0 ? f.mean_busy / capacity : 0;
     double utilization = pool_utilization;
     std::int64_t hottest = -1;
     if (j.contains("instances") && j["instances"].size() > 1)
@@ -149,8 +150,23 @@ Json Simulation::results() const {
           hottest = static_cast<std::int64_t>(i);
         }
       }
-    const double compute_share = f.mean_busy > 0 ? f.mean_computing / f.mean_busy : 0;
-    if (capacity > 0 && utilization > 0) {
+    double compute_share = f.mean_busy > 0 ? f.mean_computing / f.mean_busy : 0;
+    // A network card busier than the workers is the component's limit: its
+    // replicas' cards saturate before their workers do.
+    const char* resource = "workers";
+    if (j.contains("network_card"))
+      for (const char* way : {"out", "in"}) {
+        const Json& side = j["network_card"][way];
+        const double u = side["hottest_utilization"].get<double>();
+        if (u > utilization) {
+          resource = way[0] == 'o' ? "network_out" : "network_in";
+          utilization = u;
+          pool_utilization = j[way[0] == 'o' ? "network_out_utilization" : "network_in_utilization"].get<double>();
+          hottest = c->replicas() > 1 ? side["hottest_replica"].get<std::int64_t>() : -1;
+          compute_share = 1;  // a card is busy sending, never waiting on others
+        }
+      }
+    if ((capacity > 0 || resource[0] == 'n') && utilization > 0) {
       const bool near_top = std::fabs(utilization - best_utilization) <= 0.02;
       if (bottleneck == nullptr || (utilization > best_utilization + 0.02) ||
           (near_top && compute_share > best_compute_share)) {
@@ -159,6 +175,7 @@ Json Simulation::results() const {
         best_pool_utilization = pool_utilization;
         best_compute_share = compute_share;
         best_replica = hottest;
+        best_resource = resource;
       }
     }
     components[c->name()] = std::move(j);
@@ -169,6 +186,7 @@ Json Simulation::results() const {
     const Json& b = components[bottleneck->name()];
     Json j = Json::object();
     j["component"] = bottleneck->name();
+    j["resource"] = best_resource;
     j["utilization"] = best_pool_utilization;
     j["compute_share"] = best_compute_share;
     j["queue_length_mean"] = b["queue_length"]["mean"];

@@ -1344,3 +1344,30 @@ TEST_CASE("an autoscaling target with no headroom, and a window shorter than the
                      file + ": components[0].autoscaling.window_s: warning: is shorter than interval_s: what happens "
                             "between one window's end and the next decision's window is never measured\n");
 }
+
+TEST_CASE("bandwidths out of range, message sizes that are no sizes and a link entry that sets nothing are refused") {
+  Json s = small_scenario();
+  s["links"] = Json::array({Json{{"from", "web"}, {"to", "db-primary"}}});
+  auto r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "links[0]: the link sets neither latency nor bandwidth_bytes_per_s: give one, or remove the entry"));
+  s = small_scenario();
+  s["components"][0]["bandwidth_bytes_per_s"] = 0;
+  r = refuse(s);
+  CHECK(r.outcome.err == only(r, "components[0].bandwidth_bytes_per_s: must be a number greater than 0, got 0"));
+  s = small_scenario();
+  s["network"] = Json{{"bandwidth_bytes_per_s", 2e15}};
+  r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "network.bandwidth_bytes_per_s: must be a number of at most 1000000000000000, got 2e+15"));
+  s = small_scenario();
+  s["components"][0]["handlers"]["read"][1]["request_bytes"] = Json{{"type", "exponential"}, {"mean_bytes", -1}};
+  r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "components[0].handlers.read[1].request_bytes.mean_bytes: must be a number greater than 0, got -1"));
+  s = small_scenario();
+  s["workloads"][0]["operations"][0]["reply_byte"] = Json{{"type", "constant"}, {"value_bytes", 10}};
+  r = refuse(s);
+  CHECK(r.outcome.err ==
+        only(r, "workloads[0].operations[0]: unknown key \"reply_byte\"; did you mean \"reply_bytes\"?"));
+}

@@ -121,17 +121,11 @@ spec::NodeRef broker_spec() {
                                "delivery, a network card of finite bandwidth");
     broker.required("name", Spec::string("Unique name of the component").max_length(100))
         .to(&BrokerConfig::name)
-        .optional("bandwidth_in_bytes_per_s", Spec::number("Bytes per second its network card takes in from producers; "
-                                                           "unlimited when left out")
-                                                  .unit("bytes/s")
-                                                  .greater_than(0)
-                                                  .max(1e15))
+        .optional("bandwidth_in_bytes_per_s", bandwidth_spec("Bytes per second its network card takes in from producers; "
+                                                             "unlimited when left out"))
         .to(&BrokerConfig::bandwidth_in_bytes_per_s)
-        .optional("bandwidth_out_bytes_per_s", Spec::number("Bytes per second its network card sends to consumers; "
-                                                            "unlimited when left out")
-                                                   .unit("bytes/s")
-                                                   .greater_than(0)
-                                                   .max(1e15))
+        .optional("bandwidth_out_bytes_per_s", bandwidth_spec("Bytes per second its network card sends to consumers; "
+                                                              "unlimited when left out"))
         .to(&BrokerConfig::bandwidth_out_bytes_per_s)
         .required("topics", Spec::map("Topics by name; a publish step names one", topic).items(1, 1000))
         .store<BrokerConfig>([](const Json& v, BrokerConfig& c) {
@@ -599,6 +593,7 @@ void Broker::send_delivery(Cursor& cursor) {
   ++g.delivered;
   if (cursor.failures > 0) ++g.duplicates;
   sent_bytes_ += cursor.current.size;
+  delivery.request_bytes = cursor.current.size;  // for a link or a consumer's card with a bandwidth
   dispatch(*g.to, delivery);
 }
 

@@ -23,6 +23,11 @@ DependencyConfig read_call(const Json& c) {
   if (c.contains("circuit_breaker"))
     d.circuit_breaker = spec::read<CircuitBreakerConfig>(c["circuit_breaker"], *circuit_breaker_spec());
   if (c.contains("bulkhead")) d.bulkhead = spec::read<BulkheadConfig>(c["bulkhead"], *bulkhead_spec());
+  // A call step's messages are its own: the sizes it declares, or none. A
+  // forward passes the request itself on, sizes and all.
+  if (c.contains("request_bytes")) d.request_bytes = SizeDistribution(c["request_bytes"]);
+  if (c.contains("reply_bytes")) d.reply_bytes = SizeDistribution(c["reply_bytes"]);
+  d.passes_sizes = false;
   return d;
 }
 
@@ -121,6 +126,7 @@ spec::NodeRef service_spec() {
           .optional("bulkhead", bulkhead_spec())
           .optional("retry", retry_spec())
           .optional("hedge", hedge_spec());
+      add_payload_fields(call);
       call.check(warn_retried_write);
       call.check([](const Json& value, const spec::Path& path, spec::Errors& errors) {
         if (value.contains("retry") && value.contains("hedge"))
@@ -188,6 +194,10 @@ spec::NodeRef service_spec() {
                                                 "of the replica that served the user (a crash loses them)",
                                                 {"none", "local"}))
         .store<ServiceConfig>([](const Json& v, ServiceConfig& c) { c.sessions_local = v.get<std::string>() == "local"; })
+        .optional("bandwidth_bytes_per_s",
+                  bandwidth_spec("Bytes per second each replica's network card sends, and takes in (full duplex), "
+                                 "one message after another; none: unlimited"))
+        .to(&ServiceConfig::bandwidth_bytes_per_s)
         .optional("autoscaling", autoscaling_spec())
         .store<ServiceConfig>([](const Json& v, ServiceConfig& c) {
           c.autoscaling = spec::read<AutoscalingConfig>(v, *autoscaling_spec());
@@ -294,6 +304,11 @@ Service::Service(ServiceConfig config, Context& context)
     handler_names_.push_back(h.operation);
   }
   pool_.declare_metrics(metrics_);
+  if (config.bandwidth_bytes_per_s) {
+    card_ = std::make_unique<NetworkCard>(*this, *config.bandwidth_bytes_per_s, static_cast<std::size_t>(pool_.replicas()));
+    set_card(card_.get());
+    declare_card_metrics(*card_, metrics_);
+  }
   if (config.sessions_local) {
     sessions_ = std::make_unique<SessionTable>(static_cast<std::size_t>(pool_.replicas()));
     metrics_.count("sessions_created", "sessions", "Users' sessions made: first visits, and logins again after a loss",

@@ -91,6 +91,7 @@ struct ServiceConfig {
   std::vector<HandlerConfig> handlers;  // by declaration; service_time's last
   bool sessions_local = false;          // users' sessions held in the replicas' memory (session_table.h)
   std::optional<AutoscalingConfig> autoscaling;  // none: pool.replicas serve all along
+  std::optional<double> bandwidth_bytes_per_s;   // each replica's network card; none: unlimited
 };
 
 spec::NodeRef service_spec();
@@ -126,6 +127,11 @@ class Service final : public Component {
   // A compute step's end is kComputeDone + the pool's life when the step
   // began; the autoscaler's timers come before it.
   enum Timer : std::uint32_t { kAutoscale = kFirstTimer, kComputeDone = kAutoscale + Autoscaler::kTimerKinds };
+  // With a network card: a request's card is that of the replica it will
+  // go to, chosen as it arrives.
+  std::int32_t receiving_replica(Request& request) override {
+    return static_cast<std::int32_t>(pool_.choose_replica(request));
+  }
   struct Step {
     StepConfig::Kind kind = StepConfig::Kind::Compute;
     Delay time;
@@ -195,6 +201,7 @@ class Service final : public Component {
   SlowDowns slow_;                             // by replica
   Failure crashed_{};                          // registered at the first crash
   std::unique_ptr<SessionTable> sessions_;     // sessions: local only
+  std::unique_ptr<NetworkCard> card_;          // bandwidth_bytes_per_s only
   std::vector<Guard> guards_;                  // by target, as waits_
   bool guarded_ = false;                       // some call has a breaker or a bulkhead
   Failure circuit_open_{}, bulkhead_full_{};

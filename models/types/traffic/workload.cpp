@@ -61,6 +61,7 @@ spec::NodeRef workload_spec() {
         .optional("weight", Spec::number("Relative share of requests").greater_than(0).max(1e12).default_value(1))
         .optional("access", Spec::enumeration("What its requests do to the data of their keys", {"read", "write", "delete"})
                                 .default_value("read"));
+    add_payload_fields(operation);
 
     using Config = WorkloadConfig;
     Spec workload = Spec::object("Clients sending requests to a component");
@@ -88,8 +89,13 @@ spec::NodeRef workload_spec() {
         .optional("operations", Spec::array("The mix of operations", operation).items(1, 1000),
                   Json::array({Json{{"name", "request"}, {"weight", 1}, {"access", "read"}}}))
         .store<Config>([](const Json& ops, Config& c) {
-          for (const auto& op : ops)
-            c.operations.push_back({op["name"].get<std::string>(), op["weight"].get<double>(), read_access(op["access"])});
+          for (const auto& op : ops) {
+            auto size = [&](const char* field) {
+              return op.contains(field) ? std::optional<SizeDistribution>(SizeDistribution(op[field])) : std::nullopt;
+            };
+            c.operations.push_back({op["name"].get<std::string>(), op["weight"].get<double>(), read_access(op["access"]),
+                                    size("request_bytes"), size("reply_bytes")});
+          }
         })
         .optional("users", population_spec("users", kDefaultUsers))
         .to(&Config::user_ids)
@@ -155,6 +161,14 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
     total += op.weight;
     cumulative_weight_.push_back(total);
   }
+  // Each operation's sizes from a stream of its own, so declaring them
+  // leaves every other draw as it was.
+  if (std::any_of(config.operations.begin(), config.operations.end(),
+                  [](const auto& op) { return op.request_bytes || op.reply_bytes; }))
+    for (const auto& op : config.operations)
+      sizes_.emplace_back(op.request_bytes, op.reply_bytes,
+                          context.streams.for_component("sizes:" + name_ + ":" + op.name));
+  sized_ = !sizes_.empty();
 }
 
 void Workload::connect(Wiring& wiring) {
@@ -219,6 +233,7 @@ void Workload::send_request(std::uint64_t user) {
   request.operation = operations_[op];
   request.access = accesses_[op];
   request.client_operation = request.operation;
+  if (sized_) [[unlikely]] sizes_[op].draw(request);
   recorder_.offered(request.operation, workload_index_);
   dispatch(target_, request);
 }

@@ -37,6 +37,7 @@ struct WorkloadConfig {
     std::string name;
     double weight = 1;
     Access access = Access::Read;
+    std::optional<SizeDistribution> request_bytes, reply_bytes;  // none: 0
   };
   std::string name;
   std::string target;
@@ -98,6 +99,8 @@ class Workload final : public Node {
   std::vector<std::string> operation_names_;
   std::vector<std::uint32_t> operations_;
   std::vector<Access> accesses_;  // by entry of operations_
+  std::vector<PayloadSizes> sizes_;  // by entry of operations_; empty when no operation has any
+  bool sized_ = false;               // sizes_ is not empty
   std::vector<double> cumulative_weight_;
   Population users_;
   Population keys_;
