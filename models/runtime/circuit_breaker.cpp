@@ -73,6 +73,17 @@ spec::NodeRef circuit_breaker_spec() {
       if (by_rate && bucket_ms < 1)
         errors.add(path / "window_buckets", "cuts the window into buckets of " + spec::format_number(bucket_ms) +
                                                 " ms: each must last at least 1 ms; use fewer buckets or a longer window_s");
+      // The time an open breaker waits before it probes again is its probe
+      // interval: a window shorter than it judges a blip briefer than the
+      // outage of calls the blip then causes.
+      const double window_ms = value["window_s"].get<double>() * 1000;
+      const double open_ms = value["open_ms"].get<double>();
+      if (by_rate && window_ms < open_ms)
+        errors.warn(path / "window_s",
+                    "judges failure_rate over " + spec::format_number(window_ms) + " ms, less than the " +
+                        spec::format_number(open_ms) + " ms (open_ms) it then stays open before a probe: a burst of "
+                        "failures shorter than that outage opens it; make window_s at least open_ms / 1000, or "
+                        "shorten open_ms");
     });
     return b.build();
   }();

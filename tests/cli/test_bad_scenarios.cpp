@@ -1118,10 +1118,32 @@ TEST_CASE("a circuit breaker that can never open, or whose window serves no rule
         only(window, "components[0].handlers.read[1].circuit_breaker: sets window_s, window_buckets or minimum_calls, "
                      "which only failure_rate uses, and failure_rate is not set: set it, or remove them"));
   const auto buckets = refuse(with_guard(
-      "circuit_breaker", Json::parse(R"({ "failure_rate": 0.5, "window_s": 0.005, "window_buckets": 10 })")));
+      "circuit_breaker", Json::parse(R"({ "failure_rate": 0.5, "window_s": 0.005, "window_buckets": 10, "open_ms": 1 })")));
   CHECK(buckets.outcome.err ==
         only(buckets, "components[0].handlers.read[1].circuit_breaker.window_buckets: cuts the window into buckets of "
                       "0.5 ms: each must last at least 1 ms; use fewer buckets or a longer window_s"));
+}
+
+TEST_CASE("a circuit breaker whose window is shorter than its probe interval (open_ms) is warned about") {
+  // Every call of the web tier to the database shares the breaker.
+  const auto both = [](const Json& breaker) {
+    Json s = with_guard("circuit_breaker", breaker);
+    s["components"][0]["handlers"]["write"][1]["circuit_breaker"] = breaker;
+    return s;
+  };
+  const Json s = both(Json::parse(R"({ "failure_rate": 0.5, "window_s": 1, "open_ms": 5000 })"));
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", s.dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  const std::string warning = ".circuit_breaker.window_s: warning: judges failure_rate over 1000 ms, less than the "
+                              "5000 ms (open_ms) it then stays open before a probe: a burst of failures shorter than "
+                              "that outage opens it; make window_s at least open_ms / 1000, or shorten open_ms\n";
+  CHECK(o.err == file + ": components[0].handlers.read[1]" + warning + file + ": components[0].handlers.write[1]" +
+                     warning);
+  // By consecutive failures alone there is no window to judge.
+  const auto by_count = dir.write("count.json", both(Json::parse(R"({ "consecutive_failures": 5 })")).dump());
+  CHECK(run({"validate", by_count}).err.empty());
 }
 
 TEST_CASE("a circuit breaker's rate, open time and probes are checked against their ranges") {
