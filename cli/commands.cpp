@@ -714,7 +714,15 @@ int run_replications(const Parsed& parsed, const std::string& path, const models
   if (!quiet && json_path != "-") out << format_replicated_report(results);
   bool goals_failed = false;
   if (!goals.empty()) {
-    const auto verdicts = judge_goals(goals, results["mean"], &results["ci95"], "check");
+    auto verdicts = judge_goals(goals, results["mean"], &results["ci95"], "check");
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const auto one = judge_goals(goals, runs[i], nullptr, "check");
+      for (std::size_t g = 0; g < verdicts.size(); ++g) {
+        ++verdicts[g].replications;
+        if (one[g].met) ++verdicts[g].replications_met;
+        else verdicts[g].seeds_missed.push_back(seeds[i]);
+      }
+    }
     for (const auto& v : verdicts) goals_failed = goals_failed || !v.met;
     (json_path == "-" ? err : out) << format_verdicts(verdicts);
   }

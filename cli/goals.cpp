@@ -292,6 +292,19 @@ std::string format_verdicts(const std::vector<Verdict>& verdicts) {
       }
       out += std::string(v.met ? "  pass  " : "  FAIL  ") + v.goal.written + ": " + v.metric.path() + " " + measured;
       if (!v.met && v.value) out += ", not " + v.goal.comparison_text + " " + short_number(v.threshold) + unit;
+      if (v.replications > 0) {
+        // How many runs met it on their own: the share of seeds for which
+        // the goal holds (a collapse that some seeds reach and others not).
+        out += "; met by " + std::to_string(v.replications_met) + " of " + std::to_string(v.replications) +
+               " replications";
+        if (!v.seeds_missed.empty()) {
+          out += " (missed with seed" + std::string(v.seeds_missed.size() > 1 ? "s " : " ");
+          for (std::size_t i = 0; i < v.seeds_missed.size() && i < 10; ++i)
+            out += (i > 0 ? ", " : "") + std::to_string(v.seeds_missed[i]);
+          if (v.seeds_missed.size() > 10) out += ", …";
+          out += ")";
+        }
+      }
       out += "\n";
     }
   return out;

@@ -5,6 +5,7 @@
 // judged as soon as it declares them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,11 @@ struct Verdict {
   std::optional<double> value;
   std::optional<double> half_width;
   bool met = false;
+  // Judged on replicated results: the replications judged one by one, those
+  // that met the goal, and the seeds of those that did not.
+  std::size_t replications = 0;
+  std::size_t replications_met = 0;
+  std::vector<std::uint64_t> seeds_missed;
 };
 
 // "goals: 2 of 3 met" and a line per goal, failed ones first.

@@ -4,6 +4,8 @@
 // and the refusals of bad counts.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -100,6 +102,33 @@ TEST_CASE("goals on replicated results are judged on the means, shown with their
   CHECK(o.code == 4);
   CHECK(contains(o.out, "  FAIL  p99_ms<1ms: summary.latency_ms.p99 mean "));
   CHECK(contains(o.out, " ± "));
+}
+
+TEST_CASE("a goal on replicated results also says how many replications met it, and which seeds did not") {
+  TempDir dir("replications-share");
+  const std::string file = small_file(dir);
+  // Each replication's median latency, from runs of its seed alone.
+  const auto all = run({"run", file, "--replications", "5", "--json", "-"});
+  REQUIRE(all.code == 0);
+  const Json seeds = Json::parse(all.out)["replications"]["seeds"];
+  std::vector<std::pair<double, std::uint64_t>> p50;
+  for (const auto& seed : seeds) {
+    const auto one = run({"run", file, "--seed", std::to_string(seed.get<std::uint64_t>()), "--json", "-"});
+    REQUIRE(one.code == 0);
+    p50.emplace_back(Json::parse(one.out)["summary"]["latency_ms"]["p50"].get<double>(), seed.get<std::uint64_t>());
+  }
+  std::sort(p50.begin(), p50.end());
+  REQUIRE(p50[1].first < p50[2].first);
+  // Between the second and the third smallest: the two smallest meet it,
+  // the other three not.
+  char threshold[64];
+  std::snprintf(threshold, sizeof threshold, "%.17g", (p50[1].first + p50[2].first) / 2);
+  const std::string goal = std::string("p50_ms<") + threshold;
+  const auto o = run({"run", file, "--replications", "5", "--quiet", "--check", goal});
+  CAPTURE(o.out);
+  CHECK(contains(o.out, "; met by 2 of 5 replications (missed with seeds "));
+  for (std::size_t i = 0; i < p50.size(); ++i)
+    CHECK(contains(o.out, std::to_string(p50[i].second)) == (i >= 2));
 }
 
 TEST_CASE("warm-up auto picks a length by MSER-5 and reports it") {
