@@ -277,12 +277,16 @@ std::string utilization_cell(const Json& c) {
   if (c["utilization"].is_null()) return "-";
   std::string cell = fixed(c["utilization"].get<double>(), 2);
   if (c.contains("instances") && c["instances"].size() > 1) {
+    // An autoscaled instance that never held work in the window has none.
     double low = 1, high = 0;
+    bool any = false;
     for (const auto& instance : c["instances"]) {
+      if (instance["utilization"].is_null()) continue;
+      any = true;
       low = std::min(low, instance["utilization"].get<double>());
       high = std::max(high, instance["utilization"].get<double>());
     }
-    cell += " (" + fixed(low, 2) + "–" + fixed(high, 2) + ")";
+    if (any) cell += " (" + fixed(low, 2) + "–" + fixed(high, 2) + ")";
   }
   return cell;
 }
@@ -694,7 +698,8 @@ void write_estimate(std::ostringstream& out, const Json& r) {
                           : ""));
       double hottest = utilization;
       if (c->contains("instances"))
-        for (const auto& instance : (*c)["instances"]) hottest = std::max(hottest, instance["utilization"].get<double>());
+        for (const auto& instance : (*c)["instances"])
+          if (!instance["utilization"].is_null()) hottest = std::max(hottest, instance["utilization"].get<double>());
       if (hottest > utilization + 0.02)
         reasons.push_back("skew: the busiest replica of " + name + " ran at " + fixed(hottest, 2) + ", the pool at " +
                           fixed(utilization, 2) + "; the estimate spreads the load evenly");

@@ -259,8 +259,8 @@ void Autoscaler::set(std::size_t replica, InstanceState state) {
   assert(was != state);
   --counts_[index(was)];
   ++counts_[index(state)];
-  pool_.set_state(replica, state);
   const sim::Time at = now();
+  pool_.set_state(replica, state, at);
   const std::int64_t serving = counts_[index(InstanceState::Serving)];
   const std::int64_t draining = counts_[index(InstanceState::Draining)];
   serving_.set(at, serving);

@@ -49,14 +49,18 @@ void WorkerPool::enable_rotation(std::int64_t serving) {
   assert(serving >= 1 && serving <= replicas());
   rotating_ = true;
   rotation_.reserve(replicas_.size());
-  for (std::size_t i = 0; i < replicas_.size(); ++i)
-    replicas_[i].state = static_cast<std::int64_t>(i) < serving ? InstanceState::Serving : InstanceState::Off;
-  set_state(0, InstanceState::Serving);  // lists the rotation
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    const bool on = static_cast<std::int64_t>(i) < serving;
+    replicas_[i].state = on ? InstanceState::Serving : InstanceState::Off;
+    replicas_[i].in_service.set(sim::Time{}, on ? 1 : 0);
+  }
+  set_state(0, InstanceState::Serving, sim::Time{});  // lists the rotation
 }
 
-void WorkerPool::set_state(std::size_t replica, InstanceState state) {
+void WorkerPool::set_state(std::size_t replica, InstanceState state, sim::Time now) {
   assert(rotating_);
   replicas_[replica].state = state;
+  replicas_[replica].in_service.set(now, state == InstanceState::Serving || state == InstanceState::Draining ? 1 : 0);
   rotation_.clear();  // keeps its capacity: no allocation
   for (std::size_t i = 0; i < replicas_.size(); ++i)
     if (replicas_[i].state == InstanceState::Serving) rotation_.push_back(i);
@@ -118,6 +122,7 @@ void WorkerPool::on_window_begin(sim::Time now) {
   for (auto& r : replicas_) {
     r.window_busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);
     r.window_completed = r.completed;
+    r.window_in_service = r.in_service.integral(now);
   }
 }
 
@@ -128,7 +133,17 @@ spec::Json WorkerPool::replica_results(sim::Time start, sim::Time now) const {
     spec::Json i = spec::Json::object();
     i["throughput_qps"] = seconds > 0 ? static_cast<double>(r.completed - r.window_completed) / seconds : 0.0;
     const __int128 busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);
-    i["utilization"] = sim::window_mean(r.window_busy, busy, start, now) / static_cast<double>(workers_);
+    if (rotating_) {
+      // An instance that scales in and out: busy over the time it held
+      // work (serving or draining), and that time; null if it never did.
+      const double in_service = sim::window_mean(r.window_in_service, r.in_service.integral(now), start, now);
+      i["in_service_s"] = in_service * seconds;
+      i["utilization"] = in_service > 0 ? spec::Json(sim::window_mean(r.window_busy, busy, start, now) /
+                                                     (in_service * static_cast<double>(workers_)))
+                                        : spec::Json(nullptr);
+    } else {
+      i["utilization"] = sim::window_mean(r.window_busy, busy, start, now) / static_cast<double>(workers_);
+    }
     instances.push_back(i);
   }
   return instances;

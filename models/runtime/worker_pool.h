@@ -177,7 +177,7 @@ class WorkerPool {
   bool rotating() const { return rotating_; }
   InstanceState state(std::size_t replica) const { return replicas_[replica].state; }
   // Moves a replica to a state; the rotation follows (no allocation).
-  void set_state(std::size_t replica, InstanceState state);
+  void set_state(std::size_t replica, InstanceState state, sim::Time now);
   // The requests holding workers of the replica, in the request pool's
   // order. Walks the whole request pool: for a crash, not for every request.
   std::vector<Request*> holders(std::size_t replica) const;
@@ -239,6 +239,9 @@ class WorkerPool {
     std::uint64_t window_completed = 0;
     Failure down{};  // down (crashed): what an admission fails with
     InstanceState state = InstanceState::Serving;  // with a rotation only
+    // With a rotation: 1 while serving or draining (holding work), else 0.
+    sim::TimeWeighted in_service;
+    __int128 window_in_service = 0;
   };
   void start(Request& request, Replica& replica, sim::Time now);
   Request* shed_oldest(std::size_t replica, sim::Time now);

@@ -144,6 +144,7 @@ Json Simulation::results() const {
     std::int64_t hottest = -1;
     if (j.contains("instances") && j["instances"].size() > 1)
       for (std::size_t i = 0; i < j["instances"].size(); ++i) {
+        if (j["instances"][i]["utilization"].is_null()) continue;  // an instance that never held work
         const double u = j["instances"][i]["utilization"].get<double>();
         if (hottest < 0 || u > utilization) {
           utilization = u;

@@ -122,7 +122,10 @@ TEST_CASE("autoscaling: a drained instance finishes what it holds and its queue,
   // Instance 0: requests 1, 3, ..., 29, then all from 31; back to back from
   // 33.3 ms, its 30th started at 2933.3 ms and is not done at 3 s: 29 done.
   CHECK(count_from_rate(r, c["instances"][0]["throughput_qps"]) == 29);
-  CHECK(number(c["instances"][1]["utilization"]) == doctest::Approx(1.5 / 3));
+  // It held work (serving, then draining) from 0 to 1566.7 ms, its worker
+  // busy from 66.7 ms on: 1.5 s of the 1.5667 s it was in service.
+  CHECK(number(c["instances"][1]["in_service_s"]) == doctest::Approx(1.5 + 0.2 / 3));
+  CHECK(number(c["instances"][1]["utilization"]) == doctest::Approx(1.5 / (1.5 + 0.2 / 3)));
   const Json draining = column(r, "components.web.instances_draining_mean");
   const Json replica1 = column(r, "components.web.replicas[1].throughput_qps");
   REQUIRE(draining.size() == 30);
