@@ -1216,11 +1216,14 @@ TEST_CASE("the small scenario with a broker is valid") {
   CHECK(o.err.empty());
 }
 
-TEST_CASE("a consumer group with more replicas than its topic has partitions is refused: the extra would idle") {
-  const auto r = refuse(with_broker(R"(, "partitions": 2)", R"(, "replicas": 3)"));
-  CHECK(r.outcome.err == only(r, "components[2].topics.events.consumers[0].service: \"worker\" has 3 replicas (consumers) for 2 "
-                                 "partitions: 1 would idle, as a partition has one consumer per group; add partitions, or "
-                                 "use fewer replicas"));
+TEST_CASE("a consumer group with more replicas than its topic has partitions is warned about: the extra idle") {
+  TempDir dir("bad-scenarios");
+  const auto file = dir.write("shop.json", with_broker(R"(, "partitions": 2)", R"(, "replicas": 3)").dump());
+  const Outcome o = run({"validate", file});
+  CHECK(o.code == 0);
+  CHECK(o.err == file + ": components[2].topics.events.consumers[0].service: warning: \"worker\" has 3 replicas "
+                        "(consumers) for 2 partitions: 1 would idle, as a partition has one consumer per group; add "
+                        "partitions, or use fewer replicas\n");
 }
 
 TEST_CASE("a topic needs at least one partition") {

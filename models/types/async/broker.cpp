@@ -192,7 +192,7 @@ ComponentType broker_type() {
         if (type == nullptr || !type->replicas) continue;
         const std::int64_t consumers = type->replicas(*scenario.component(service));
         if (consumers > partitions)
-          errors.add((path / "topics" / name / "consumers")[i] / "service",
+          errors.warn((path / "topics" / name / "consumers")[i] / "service",
                      "\"" + service + "\" has " + std::to_string(consumers) + " replicas (consumers) for " +
                          std::to_string(partitions) + " partition" + (partitions == 1 ? "" : "s") + ": " +
                          std::to_string(consumers - partitions) +

@@ -369,3 +369,36 @@ TEST_CASE("one partition read by one consumer of exponential service is an M/M/1
   CHECK(number(q["events.worker.async_latency_ms"]["mean"]) == doctest::Approx(w).epsilon(0.01));
   CHECK(number(q["events.backlog_messages"]["mean"]) == doctest::Approx(l).epsilon(1e-9));
 }
+
+TEST_CASE("a consumer group that autoscales: the backlog of a spike grows while instances start, then drains") {
+  // 100 messages/s, 800/s from 30 s to 80 s, into 8 partitions read by an
+  // autoscaled service of one worker per instance at 10 ms (100/s each):
+  // 2 instances at first, at most 8, decisions every 5 s, 10 s to start.
+  // For at least the 10 s before a new instance serves, 600/s more arrive
+  // than 2 instances take: the backlog passes 6,000. With 8 instances the
+  // group takes the 800/s it is offered, and from 80 s drains the rest at
+  // 700/s; by 120 s every message is done once, none twice or lost.
+  const Json r = run_scenario(R"({
+    "duration_s": 120, "warmup_s": 0, "seed": 1,
+    "workloads": [{ "name": "clients", "target": "api", "arrival": { "type": "schedule", "points": [
+      { "at_s": 0, "rate_qps": 100 }, { "at_s": 30, "rate_qps": 800 }, { "at_s": 80, "rate_qps": 100 } ] } }],
+    "components": [
+      { "type": "service", "name": "api", "workers": 64, "handlers": { "request": [{ "publish": "queue", "topic": "events" }] } },
+      { "type": "broker", "name": "queue", "topics": { "events": { "partitions": 8, "consumers": [{ "service": "worker" }] } } },
+      { "type": "service", "name": "worker", "replicas": 2, "service_time": { "type": "exponential", "mean_ms": 10 },
+        "autoscaling": { "metric": "utilization", "target": 0.6, "min_instances": 1, "max_instances": 8,
+                         "interval_s": 5, "startup_s": 10, "cooldown_s": 20 } }
+    ]
+  })");
+  const Json& q = r["components"]["queue"];
+  const Json& w = r["components"]["worker"];
+  CHECK(count(w["autoscaling"]["instances_serving"]["max"]) == 8);
+  CHECK(count(w["scale_outs"]) >= 1);
+  CHECK(number(q["events.backlog_messages"]["max"]) > 6000);
+  const std::uint64_t published = count(q["events.published"]);
+  CHECK(count(q["events.worker.acknowledged"]) <= published);
+  CHECK(count(q["events.worker.acknowledged"]) + 10 >= published);
+  CHECK(count(q["events.worker.duplicates"]) == 0);
+  CHECK(count(q["events.worker.lost"]) == 0);
+  CHECK(count(q["events.dropped"]) == 0);
+}
