@@ -1,5 +1,6 @@
 #include "models/runtime/network.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -152,6 +153,15 @@ Link& Network::link(Node& from, Node& to) {
   }
   links_.push_back(std::move(l));
   return *links_.back();
+}
+
+std::vector<const Node*> Network::reachable_from(const Node& from) const {
+  std::vector<const Node*> reached{&from};
+  for (std::size_t next = 0; next < reached.size(); ++next)
+    for (const auto& link : links_)
+      if (link->from == reached[next] && std::find(reached.begin(), reached.end(), link->to) == reached.end())
+        reached.push_back(link->to);
+  return reached;
 }
 
 void Network::place_nodes(Wiring& wiring) {

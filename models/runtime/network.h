@@ -202,6 +202,9 @@ class Network {
   std::size_t size() const { return links_.size(); }
   // The links, in the order they were made.
   const Link& link_at(std::size_t i) const { return *links_[i]; }
+  // The nodes a request from `from` can reach along the links, `from`
+  // first, then in the order found.
+  std::vector<const Node*> reachable_from(const Node& from) const;
 
   // Puts the nodes named in `network.places` in their places (validated).
   void place_nodes(Wiring& wiring);

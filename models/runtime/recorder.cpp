@@ -37,6 +37,13 @@ Tally Recorder::totals() const {
   return t;
 }
 
+Tally Recorder::totals_of(const std::vector<std::uint32_t>& workloads) const {
+  Tally t;
+  for (const std::uint32_t w : workloads)
+    for (std::size_t op = 0; op < operations_; ++op) t.add(cells_[w * operations_ + op].total);
+  return t;
+}
+
 Outcomes Recorder::all() const {
   Outcomes o;
   for (const auto& c : cells_) o.add(c);

@@ -72,6 +72,8 @@ class Recorder {
 
   // Every outcome so far, cumulative from time zero, all groups together.
   Tally totals() const;
+  // The same, of some workloads only (by index).
+  Tally totals_of(const std::vector<std::uint32_t>& workloads) const;
 
   Outcomes all() const;
   Outcomes operation(std::size_t operation) const;

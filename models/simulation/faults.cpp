@@ -391,6 +391,29 @@ void check_faults(const Json& config, const std::vector<FaultCheckNode>& nodes, 
 
 // ---- the timeline of a run ---------------------------------------------------
 
+namespace {
+// The workloads whose requests can reach what an action reaches: its
+// component, or both ends of its links; every workload when an end is a
+// place, or when none can.
+std::vector<std::uint32_t> clients_of(const FaultReach& reach, const std::vector<std::vector<const Node*>>& reached) {
+  std::vector<const Node*> targets;
+  if (reach.component != nullptr) {
+    targets.push_back(reach.component);
+  } else if (reach.from.node != nullptr && reach.to.node != nullptr) {
+    targets = {reach.from.node, reach.to.node};
+  }
+  std::vector<std::uint32_t> clients;
+  for (std::uint32_t w = 0; w < reached.size(); ++w) {
+    bool all = !targets.empty();
+    for (const Node* t : targets) all = all && std::find(reached[w].begin(), reached[w].end(), t) != reached[w].end();
+    if (all) clients.push_back(w);
+  }
+  if (clients.empty())
+    for (std::uint32_t w = 0; w < reached.size(); ++w) clients.push_back(w);
+  return clients;
+}
+}  // namespace
+
 FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, FailureCauses& causes,
                              const Recorder& recorder)
     : recorder_(recorder) {
@@ -408,6 +431,12 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
 
   const Json& timeline = faults.at("timeline");
   entries_.reserve(timeline.size());
+  // What each workload's requests can reach, for the clients of each action.
+  std::vector<std::vector<const Node*>> reached;
+  for (const Node* w : simulation.workloads()) {
+    reached.push_back(simulation.network().reachable_from(*w));
+    workload_names_.push_back(w->name());
+  }
   for (const auto& item : timeline) {
     Entry e;
     e.kind = find_fault_kind(item.at(kTag).get<std::string>());
@@ -459,6 +488,7 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
       if (!is_timeline_key(key)) parameters[key] = value;
     e.shown["parameters"] = parameters;
     for (const auto& cause : e.kind->causes(item)) causes.intern(cause);
+    e.clients = clients_of(e.reach, reached);
     entries_.push_back(std::move(e));
   }
   simulation.detections().listen([this](const Node& target, std::int32_t replica, const Node& by, sim::Time at) {
@@ -473,7 +503,7 @@ FaultTimeline::FaultTimeline(const Json& faults, Simulation& simulation, Failure
 }
 
 void FaultTimeline::begin(Entry& e) {
-  e.at_start = recorder_.totals();
+  e.at_start = totals(e);
   e.started = true;
   e.effect.begin(e.reach);
   if (e.kind->instant) {
@@ -492,7 +522,7 @@ void FaultTimeline::end(Entry& e) {
   assert(e.started);
   e.effect.end(e.reach);
   e.ended = true;
-  e.at_end = recorder_.totals();
+  e.at_end = totals(e);
   e.watching = true;
   e.stretch_start = *e.until;
   e.at_stretch_start = e.at_end;
@@ -523,11 +553,9 @@ void FaultTimeline::detected(const Node& target, std::int32_t replica, const Nod
 }
 
 void FaultTimeline::interval_closed(sim::Time now) {
-  std::optional<Tally> totals_now;  // taken once, only if some action is watched
   for (auto& e : entries_) {
     if (!e.watching || now <= e.stretch_start) continue;
-    if (!totals_now) totals_now = recorder_.totals();
-    const Tally& totals = *totals_now;
+    const Tally totals = this->totals(e);
     const Tally stretch = totals.minus(e.at_stretch_start);
     const double ended = static_cast<double>(stretch.succeeded + stretch.failed_total());
     const bool good = static_cast<double>(stretch.failed_total()) <= failed_ratio_max_ * ended;
@@ -558,8 +586,11 @@ Json FaultTimeline::results(sim::Time now, const FailureCauses& causes) const {
     j["end_s"] = e.until ? Json(e.until->to_s()) : Json(nullptr);
     const sim::Time stop = e.ended ? *e.until : now;
     j["in_force_s"] = e.started ? (stop - e.at).to_s() : 0.0;
-    const Tally until = e.kind->instant ? (e.recovered_at ? e.at_good_since : recorder_.totals()) : e.at_end;
-    const Tally t = e.started ? (e.ended ? until : recorder_.totals()).minus(e.at_start) : Tally{};
+    const Tally until = e.kind->instant ? (e.recovered_at ? e.at_good_since : totals(e)) : e.at_end;
+    const Tally t = e.started ? (e.ended ? until : totals(e)).minus(e.at_start) : Tally{};
+    Json clients = Json::array();
+    for (const std::uint32_t w : e.clients) clients.push_back(workload_names_[w]);
+    j["clients"] = std::move(clients);
     j["offered"] = t.offered;
     j["completed"] = t.succeeded;
     Json failed = Json::object();

@@ -90,6 +90,9 @@ class FaultTimeline {
     sim::Time at{};
     std::optional<sim::Time> until;
     bool started = false, ended = false;
+    // Its clients: the workloads whose requests can reach what it reaches
+    // (every workload, when that cannot be told: a place, or none reach it).
+    std::vector<std::uint32_t> clients;
     Tally at_start, at_end;  // the clients' totals when it began and ended
     // After its end, until recovered: the stretch since the last boundary,
     // and where the current run of stretches under the threshold began.
@@ -105,6 +108,8 @@ class FaultTimeline {
   };
   void begin(Entry& entry);
   void end(Entry& entry);
+  // Its clients' totals so far.
+  Tally totals(const Entry& entry) const { return recorder_.totals_of(entry.clients); }
   // A component found `target` (its replica `replica`, -1: the whole) down.
   void detected(const Node& target, std::int32_t replica, const Node& by, sim::Time at);
 
@@ -113,6 +118,7 @@ class FaultTimeline {
   sim::Time stable_{};
   spec::Json recovery_;  // the criteria, as validated
   std::vector<Entry> entries_;  // in file order
+  std::vector<std::string> workload_names_;
 };
 
 }  // namespace archsim::models

@@ -96,13 +96,7 @@ Json Simulation::results() const {
   for (const auto& c : components_) offered_reaching.emplace_back(c.get(), 0);
   for (const auto& w : workloads_) {
     const auto offered = workloads[w->name()]["offered"].get<std::uint64_t>();
-    std::vector<const Node*> reached{w.get()};
-    for (std::size_t next = 0; next < reached.size(); ++next)
-      for (std::size_t l = 0; l < network_->size(); ++l) {
-        const Link& link = network_->link_at(l);
-        if (link.from != reached[next] || std::find(reached.begin(), reached.end(), link.to) != reached.end()) continue;
-        reached.push_back(link.to);
-      }
+    const std::vector<const Node*> reached = network_->reachable_from(*w);
     for (auto& [node, sum] : offered_reaching)
       if (std::find(reached.begin(), reached.end(), node) != reached.end()) sum += offered;
   }

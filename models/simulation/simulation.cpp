@@ -47,6 +47,12 @@ Simulation::Simulation(const Scenario& scenario, const RunOptions& options)
 
 Simulation::~Simulation() = default;
 
+std::vector<const Node*> Simulation::workloads() const {
+  std::vector<const Node*> out;
+  for (const auto& w : workloads_) out.push_back(w.get());
+  return out;
+}
+
 Node* Simulation::find_node(const std::string& name) {
   for (auto& c : components_)
     if (c->name() == name) return c.get();

@@ -67,6 +67,8 @@ class Simulation final : private Wiring, private sim::EventTarget {
   FaultDetections& detections() { return context_.detections; }
   Component* component(std::string_view name);
   Node* find_node(const std::string& name) override;
+  // The workloads, in file order (the recorder's order).
+  std::vector<const Node*> workloads() const;
 
   std::uint64_t events() const { return context_.engine.events_processed(); }
 

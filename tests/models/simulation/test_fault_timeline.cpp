@@ -379,3 +379,40 @@ TEST_CASE("the timeline crashes one server of a database, named by its number; t
     CHECK(count(r["components"]["db"]["servers"][1]["reads"]) == 99 - 30);
   }
 }
+
+TEST_CASE("an action is judged by its own clients: the workloads whose requests reach its target") {
+  // Two stacks side by side, each 100 requests/s (k at 10k ms) to a service
+  // of its own computing 5 ms. a is down from 305 ms to 505 ms: it refuses
+  // k = 31..50 of its clients. b is slowed five times from 305 ms to 505 ms
+  // and fails nothing. Each action counts its own stack's requests only.
+  const auto r = run_scenario(R"({
+    "duration_s": 1, "report_interval_s": 0.1,
+    "workloads": [
+      { "name": "clients-a", "target": "a", "arrival": { "type": "constant", "rate_qps": 100 } },
+      { "name": "clients-b", "target": "b", "arrival": { "type": "constant", "rate_qps": 100 } }],
+    "components": [
+      { "type": "service", "name": "a", "workers": 4, "service_time": { "type": "constant", "value_ms": 5 } },
+      { "type": "service", "name": "b", "workers": 4, "service_time": { "type": "constant", "value_ms": 5 } }],
+    "faults": { "timeline": [
+      { "at_s": 0.305, "until_s": 0.505, "action": "crash", "target": "a" },
+      { "at_s": 0.305, "until_s": 0.505, "action": "slow_down", "target": "b", "factor": 5 } ],
+      "recovery": { "failed_ratio_max": 0.01, "stable_s": 0.2 } }
+  })");
+  const Json& crash = r["faults"]["timeline"][0];
+  const Json& slow = r["faults"]["timeline"][1];
+  CHECK(crash["clients"] == Json::array({"clients-a"}));
+  CHECK(slow["clients"] == Json::array({"clients-b"}));
+  // In [305, 505): a's clients sent k = 31..50, all refused at once, and
+  // k = 30 (on a's worker since 300 ms) failed with the crash.
+  CHECK(count(crash["offered"]) == 20);
+  CHECK(count(crash["failed"]["total"]) == 21);
+  CHECK(count(crash["completed"]) == 0);
+  // b's sent the same 20 and failed none: k = 30 (its 5 ms ending at 305)
+  // to k = 47 (25 ms from 470 ms) came back while it was in force.
+  CHECK(count(slow["offered"]) == 20);
+  CHECK(count(slow["failed"]["total"]) == 0);
+  CHECK(count(slow["completed"]) == 18);
+  // Nothing fails after either ends: both recover at once.
+  CHECK(number(crash["recovery_s"]) == 0);
+  CHECK(number(slow["recovery_s"]) == 0);
+}
