@@ -206,8 +206,8 @@ ComponentType broker_type() {
 }
 
 Broker::Broker(BrokerConfig config, Context& context) : Component(config.name, context) {
-  bandwidth_in_ = config.bandwidth_in_bytes_per_s.value_or(0);
-  bandwidth_out_ = config.bandwidth_out_bytes_per_s.value_or(0);
+  if (config.bandwidth_in_bytes_per_s) card_in_.emplace(*config.bandwidth_in_bytes_per_s);
+  if (config.bandwidth_out_bytes_per_s) card_out_.emplace(*config.bandwidth_out_bytes_per_s);
   bool can_refuse = false;
   // Every part is built before any figure is declared: the figures point
   // into these vectors, which do not move again.
@@ -359,10 +359,6 @@ void Broker::connect(Wiring& wiring) {
   }
 }
 
-sim::Time Broker::transfer(double bandwidth, std::uint32_t size) const {
-  return sim::Time::from_s(static_cast<double>(size) / bandwidth);
-}
-
 std::uint32_t Broker::partition_of(Topic& t, std::uint64_t key) {
   const auto n = static_cast<std::uint64_t>(t.config.partitions);
   if (n == 1) return t.first_partition;
@@ -386,11 +382,11 @@ void Broker::on_request(Request& request) {
   const std::uint32_t size = t.config.message_size.size_of(t.sequence++, t.salt);
   const std::uint32_t partition = partition_of(t, request.key);
   received_bytes_ += size;
-  if (bandwidth_in_ > 0) {
+  if (card_in_) {
     // The card takes messages in one after another, in order of arrival.
-    in_free_ = std::max(in_free_, now()) + transfer(bandwidth_in_, size);
+    const sim::Time in = card_in_->pass(now(), size);
     inbound_.push_back(Inbound{&request, partition, size});
-    context_.engine.post_in(in_free_ - now(), sim::Phase::Departure, this, kReceived);
+    context_.engine.post_in(in - now(), sim::Phase::Departure, this, kReceived);
     return;
   }
   append(&request, partition, size);
@@ -570,10 +566,10 @@ void Broker::try_deliver(Cursor& cursor) {
   if (cursor.next >= part.base + part.held.size()) return;
   cursor.current = part.held[cursor.next - part.base];
   cursor.busy = cursor.in_flight = true;
-  if (bandwidth_out_ > 0) {
-    out_free_ = std::max(out_free_, now()) + transfer(bandwidth_out_, cursor.current.size);
+  if (card_out_) {
+    const sim::Time out = card_out_->pass(now(), cursor.current.size);
     outbound_.push_back(static_cast<std::uint32_t>(&cursor - cursors_.data()));
-    context_.engine.post_in(out_free_ - now(), sim::Phase::Departure, this, kSent);
+    context_.engine.post_in(out - now(), sim::Phase::Departure, this, kSent);
     return;
   }
   send_delivery(cursor);

@@ -63,6 +63,7 @@
 #include "models/format/params.h"
 #include "models/runtime/component_type.h"
 #include "models/runtime/dependency.h"
+#include "models/runtime/transmitter.h"
 #include "sim/ring_buffer.h"
 
 namespace archsim::models {
@@ -204,10 +205,9 @@ class Broker final : public Component {
   void dead_letter(std::uint32_t topic, const Message& message);
   void level(std::uint32_t partition);
   std::uint32_t partition_of(Topic& topic, std::uint64_t key);
-  sim::Time transfer(double bandwidth, std::uint32_t size) const;
 
-  double bandwidth_in_ = 0, bandwidth_out_ = 0;  // 0: unlimited
-  sim::Time in_free_{}, out_free_{};             // when each card has sent what it was given
+  // Its network card's two ways (none: unlimited).
+  std::optional<Transmitter> card_in_, card_out_;
   std::vector<Topic> topics_;
   std::vector<Partition> partitions_;
   std::vector<Cursor> cursors_;
