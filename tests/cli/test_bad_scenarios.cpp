@@ -940,19 +940,19 @@ TEST_CASE("a CDN's origin must be a component that answers requests") {
   CHECK(r.outcome.err == only(r, "components[2].origin: \"users\" is a workload; requests go to components"));
 }
 
-TEST_CASE("a CDN's edges are named by number, and it takes crashes and flushes only") {
+TEST_CASE("a CDN's edges are named by number, and it takes crashes, flushes and slow-downs only") {
   Json s = with_cdn(R"(, "edges": 2, "static_operations": ["read"])");
   s["faults"] = {{"timeline", Json::parse(R"([
     { "at_s": 1, "action": "crash", "target": "cdn[1]" },
     { "at_s": 1, "action": "flush", "target": "cdn[2]" },
-    { "at_s": 1, "action": "slow_down", "target": "cdn", "factor": 2 }
+    { "at_s": 1, "action": "fail", "target": "cdn", "fraction": 0.5 },
+    { "at_s": 1, "action": "slow_down", "target": "cdn[0]", "factor": 2 }
   ])")}};
   const auto r = refuse(s);
   const std::string f = r.file + ": faults.timeline";
   CHECK(r.outcome.err ==
         f + "[1].target: \"cdn\" has 2 edges (cdn[0] to cdn[1]); there is no cdn[2]\n" +
-        f + "[2].target: \"cdn\" is a cdn, which does not take the action slow_down (the types that do: database, "
-            "kv_store, service)\n"
+        f + "[2].target: \"cdn\" is a cdn, which does not take the action fail (the types that do: service)\n"
             "2 problems; nothing was run\n");
 }
 

@@ -114,7 +114,7 @@ ComponentType cache_type() {
               "write-around or write-back, stale reads against the database";
   t.spec = cache_spec();
   t.capabilities = {capability::kCallable, capability::kCache};
-  t.fault_actions = {{"crash", {"crashed"}}, {"flush", {}}};
+  t.fault_actions = {{"crash", {"crashed"}}, {"flush", {}}, {"slow_down", {}}};
   t.route = [](const Json& config, const std::string& operation, std::vector<Outflow>& out) {
     if (config.contains("backend"))
       out.push_back({config["backend"].get<std::string>(), config.value("backend_operation", operation)});
@@ -249,8 +249,10 @@ void Cache::begin(Request& request) {
     }
   }
   assert(pool_.life() < (std::uint32_t{1} << (31 - kFoundBits)));
-  context_.engine.post_in(time->draw(rng_), sim::Phase::Departure, this,
-                          kDone + (pool_.life() << kFoundBits | found_now), reinterpret_cast<std::uint64_t>(&request));
+  sim::Time took = time->draw(rng_);
+  if (slow_.any()) [[unlikely]] took = slow_.stretch(took, 0);
+  context_.engine.post_in(took, sim::Phase::Departure, this, kDone + (pool_.life() << kFoundBits | found_now),
+                          reinterpret_cast<std::uint64_t>(&request));
 }
 
 void Cache::on_timer(std::uint32_t kind, std::uint64_t data) {
@@ -491,6 +493,9 @@ bool Cache::on_fault(const FaultAction& action) {
       return true;
     case FaultAction::Kind::Flush:
       flush();
+      return true;
+    case FaultAction::Kind::SlowDown:
+      slow_.set(action, 1);
       return true;
     default:
       return false;

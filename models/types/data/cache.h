@@ -69,6 +69,7 @@
 #include "models/runtime/component_type.h"
 #include "models/runtime/dependency.h"
 #include "models/runtime/single_flight.h"
+#include "models/runtime/slow_down.h"
 #include "models/runtime/worker_pool.h"
 #include "sim/key_map.h"
 #include "sim/ring_buffer.h"
@@ -171,6 +172,7 @@ class Cache final : public Component {
   SizeDistribution value_size_;
   std::uint64_t size_salt_;
   Delay hit_time_, miss_time_, write_time_;
+  SlowDowns slow_;  // its one server (slow_down): every step's time
   std::optional<Dependency> backend_;
   CacheConfig::ReadMode read_mode_;
   CacheConfig::WriteMode write_mode_;

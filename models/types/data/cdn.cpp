@@ -69,7 +69,7 @@ ComponentType cdn_type() {
               "origin; the origin's offload in requests and bytes";
   t.spec = cdn_spec();
   t.capabilities = {capability::kCallable};
-  t.fault_actions = {{"crash", {"crashed"}}, {"flush", {}}};
+  t.fault_actions = {{"crash", {"crashed"}}, {"flush", {}}, {"slow_down", {}}};
   const auto edges = [](const Json& config) { return config.value("edges", std::int64_t{1}); };
   // Edges are its replicas (placed one by one, ends of link faults) and
   // the targets of its fault actions.
@@ -328,7 +328,9 @@ void Cdn::look_up(Edge& edge, Request& request) {
       free_hit_ = hits_[hit].next_free;
     }
     hits_[hit] = Hit{&request, found.entry->size_bytes, kNoHit};
-    context_.engine.post_in(hit_time_.draw(rng_), sim::Phase::Departure, this, kHitDone, hit);
+    sim::Time took = hit_time_.draw(rng_);
+    if (slow_.any()) [[unlikely]] took = slow_.stretch(took, static_cast<std::size_t>(&edge - edges_.data()));
+    context_.engine.post_in(took, sim::Phase::Departure, this, kHitDone, hit);
     return;
   }
   count(edge, [](Counters& c) {
@@ -467,6 +469,9 @@ bool Cdn::on_fault(const FaultAction& action) {
       return true;
     case FaultAction::Kind::Flush:
       each([this](std::size_t e) { purge(e); });
+      return true;
+    case FaultAction::Kind::SlowDown:
+      slow_.set(action, edges_.size());  // its hits; a miss's time is the origin's
       return true;
     default:
       return false;

@@ -56,6 +56,7 @@
 #include "models/runtime/component_type.h"
 #include "models/runtime/dependency.h"
 #include "models/runtime/single_flight.h"
+#include "models/runtime/slow_down.h"
 
 namespace archsim::models {
 
@@ -191,6 +192,7 @@ class Cdn final : public Component {
 
   sim::Rng rng_;
   std::vector<Edge> edges_;  // sized once, in the constructor: the metrics point into it
+  SlowDowns slow_;           // by edge: the time of a hit (slow_down)
   CdnConfig::EdgeChoice edge_choice_;
   std::size_t next_edge_ = 0;
   sim::Time ttl_ = sim::Time::max();

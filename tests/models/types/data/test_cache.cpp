@@ -314,3 +314,19 @@ TEST_CASE("the cache component's LRU hit rate under Zipf keys: Che's approximati
     CHECK(std::fabs(m.mean - exact) <= 4 * m.se);
   }
 }
+
+TEST_CASE("a slowed cache takes factor times as long for every step it begins, then its normal time again") {
+  // Reads every 10 ms straight to the cache, 1 ms a step; from 505 ms to
+  // 705 ms five times slower: the 20 reads at 510, ..., 700 take 5 ms, 4
+  // more each, the other 79 their 1 ms.
+  const auto plain = run_scenario(timeline("cache", "", ""));
+  const auto slowed = run_scenario(timeline(
+      "cache", "", "", "", R"({ "at_s": 0.505, "until_s": 0.705, "action": "slow_down", "target": "cache", "factor": 5 })"));
+  const auto& p = plain["workloads"]["reader"]["latency_ms"];
+  const auto& s = slowed["workloads"]["reader"]["latency_ms"];
+  CHECK(count(p["count"]) == 99);
+  CHECK(count(s["count"]) == 99);
+  CHECK(number(s["mean"]) * 99 == doctest::Approx(number(p["mean"]) * 99 + 20 * 4));
+  CHECK(number(s["max"]) == ms(5));
+  CHECK(count(slowed["summary"]["failed"]["total"]) == 0);
+}

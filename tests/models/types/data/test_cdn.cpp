@@ -398,3 +398,19 @@ TEST_CASE("an edge's calls to the origin go from that edge: a link cut from one 
   CHECK(count(edges[0]["hits"]) == 49);
   CHECK(count(r["components"]["cdn"]["fetch_failures"]) == 49);
 }
+
+TEST_CASE("a slowed edge takes factor times as long for each hit it serves; the other edge is untouched") {
+  // Round robin over two edges: edge 0 serves the requests sent at 10, 30,
+  // 50, ...; slowed five times from 505 ms to 705 ms, its 10 hits at 510,
+  // 530, ..., 690 take 5 ms instead of 1.
+  const std::string turns = R"(, "edges": 2, "edge_choice": "round_robin")";
+  const auto plain = run_scenario(timeline(turns));
+  const auto slowed = run_scenario(timeline(
+      turns, false, faults(R"({ "at_s": 0.505, "until_s": 0.705, "action": "slow_down", "target": "cdn[0]", "factor": 5 })")));
+  const auto& p = plain["workloads"]["reader"]["latency_ms"];
+  const auto& s = slowed["workloads"]["reader"]["latency_ms"];
+  CHECK(count(s["count"]) == count(p["count"]));
+  CHECK(number(s["mean"]) * number(s["count"]) ==
+        doctest::Approx(number(p["mean"]) * number(p["count"]) + 10 * 4));
+  CHECK(slowed["components"]["cdn"]["by_edge"][1] == plain["components"]["cdn"]["by_edge"][1]);
+}
