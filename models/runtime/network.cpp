@@ -57,7 +57,9 @@ void declare_card_metrics(NetworkCard& card, MetricSet& metrics) {
 }
 
 spec::Spec bandwidth_spec(const char* meaning) {
-  return Spec::number(meaning).unit("bytes/s").greater_than(0).max(1e15);
+  // At least a byte a second: a slower card would take longer than any run
+  // (a year) for messages of a few kilobytes.
+  return Spec::number(meaning).unit("bytes/s").min(1).max(1e15);
 }
 
 spec::NodeRef network_spec() {

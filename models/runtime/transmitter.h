@@ -39,11 +39,11 @@ class Transmitter {
   sim::Time pass(sim::Time now, std::uint32_t bytes) {
     const sim::Time start = std::max(free_, now);
     const sim::Time duration = sim::Time::from_s(static_cast<double>(bytes) / bytes_per_s_);
-    free_ = start + duration;
+    free_ = start + duration;  // saturates: a message that cannot be through within any run never is
     ++counters_.messages;
     counters_.bytes += bytes;
-    counters_.scheduled_ns += duration.ns;
-    counters_.waited_ns += (start - now).ns;
+    counters_.scheduled_ns = sim::Time::saturating_add(counters_.scheduled_ns, duration.ns);
+    counters_.waited_ns = sim::Time::saturating_add(counters_.waited_ns, (start - now).ns);
     return free_;
   }
   // Time spent sending from time zero to `now`: what was offered, less the

@@ -1379,7 +1379,7 @@ TEST_CASE("bandwidths out of range, message sizes that are no sizes and a link e
   s = small_scenario();
   s["components"][0]["bandwidth_bytes_per_s"] = 0;
   r = refuse(s);
-  CHECK(r.outcome.err == only(r, "components[0].bandwidth_bytes_per_s: must be a number greater than 0, got 0"));
+  CHECK(r.outcome.err == only(r, "components[0].bandwidth_bytes_per_s: must be a number of at least 1, got 0"));
   s = small_scenario();
   s["network"] = Json{{"bandwidth_bytes_per_s", 2e15}};
   r = refuse(s);

@@ -210,3 +210,16 @@ TEST_CASE("bandwidth: the same scenario and seed give the same results") {
   })";
   CHECK(run_scenario(text).dump() == run_scenario(text).dump());
 }
+
+TEST_CASE("a card far too slow for its messages holds them past the end of the run, and counts without overflow") {
+  // 1 GiB replies through a card of 1 byte/s: each takes 34 years, far past
+  // the end; after a few, the time the card would be free saturates.
+  const auto r = run_scenario(every_10_ms(R"(, "reply_bytes": { "type": "constant", "value_bytes": 1073741824 })",
+                                          R"(, "bandwidth_bytes_per_s": 1)"));
+  CHECK(count(r["summary"]["completed"]) == 0);
+  const Json& web = r["components"]["web"];
+  // Once its free time saturates, the card reads as busy all the run (the
+  // 11 ms before its first reply included): the figure stays in [0, 1].
+  CHECK(number(web["network_out_utilization"]) == doctest::Approx(1));
+  CHECK(count(web["network_card"]["out"]["messages"]) == 19);
+}
