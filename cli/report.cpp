@@ -382,39 +382,56 @@ void write_retries(std::ostringstream& out, const Json& r) {
   out << "\n\n";
 }
 
+// A part of the report shown only when some line belongs to it: its title
+// before its first line, a blank line after its last.
+class OptionalPart {
+ public:
+  OptionalPart(std::ostringstream& out, const char* title) : out_(out), title_(title) {}
+  OptionalPart(const OptionalPart&) = delete;
+  OptionalPart& operator=(const OptionalPart&) = delete;
+  ~OptionalPart() {
+    if (any_) out_ << "\n";
+  }
+  // Where the next line goes.
+  std::ostringstream& line() {
+    if (!any_) out_ << title_ << "\n";
+    any_ = true;
+    return out_;
+  }
+
+ private:
+  std::ostringstream& out_;
+  const char* title_;
+  bool any_ = false;
+};
+
 // Hedged calls: per hop, the share of calls hedged and what the hedges did.
 void write_hedges(std::ostringstream& out, const Json& r) {
-  bool any = false;
+  OptionalPart part(out, "Hedges:");
   for (const auto& [caller, c] : r["components"].items()) {
     if (!c.contains("hedges")) continue;
-    if (!any) out << "Hedges:\n";
-    any = true;
     for (const auto& [target, h] : c["hedges"].items())
-      out << "  " << shown_name(caller) << " → " << shown_name(target) << ": "
+      part.line() << "  " << shown_name(caller) << " → " << shown_name(target) << ": "
           << (h["hedge_rate"].is_null() ? std::string("-") : sig(100 * h["hedge_rate"].get<double>()) + "%")
           << " of " << count(h["calls"]) << " calls hedged, " << count(h["won_by_hedge"]) << " won by the hedge, "
           << count(h["denied_by_budget"]) << " denied by the budget, delay " << sig(h["delay_ms"].get<double>())
           << " ms\n";
   }
-  if (any) out << "\n";
 }
 
 // Autoscaled services: the instances serving over the window, what they
 // cost, and the actions taken.
 void write_autoscaling(std::ostringstream& out, const Json& r) {
-  bool any = false;
+  OptionalPart part(out, "Autoscaling:");
   for (const auto& [name, c] : r["components"].items()) {
     if (!c.contains("autoscaling")) continue;
-    if (!any) out << "Autoscaling:\n";
-    any = true;
     const Json& a = c["autoscaling"];
     const Json& serving = a["instances_serving"];
-    out << "  " << shown_name(name) << ": " << count(serving["min"]) << "–" << count(serving["max"])
+    part.line() << "  " << shown_name(name) << ": " << count(serving["min"]) << "–" << count(serving["max"])
         << " instances serving (mean " << fixed(serving["mean"].get<double>(), 2) << "), "
         << count(std::llround(a["instance_seconds"].get<double>())) << " instance-seconds, " << count(c["scale_outs"])
         << " scale-outs, " << count(c["scale_ins"]) << " scale-ins\n";
   }
-  if (any) out << "\n";
 }
 
 // A rate of bytes in decimal units, as networks are sold (1 MB/s = 10^6 bytes/s).
@@ -431,20 +448,15 @@ std::string byte_rate(double bytes_per_s) {
 // Network cards and links with a bandwidth: what each way carried, how busy
 // it was, and the mean wait for it.
 void write_bandwidth(std::ostringstream& out, const Json& r) {
-  bool any = false;
-  auto heading = [&] {
-    if (!any) out << "Bandwidth:\n";
-    any = true;
-  };
+  OptionalPart part(out, "Bandwidth:");
   auto way = [](const std::string& what, double bytes_per_s, double utilization, double wait_ms) {
     return what + " " + byte_rate(bytes_per_s) + " (utilization " + fixed(utilization, 2) + ", mean wait " +
            sig(wait_ms) + " ms)";
   };
   for (const auto& [name, c] : r["components"].items()) {
     if (!c.contains("network_card")) continue;
-    heading();
     const Json& card = c["network_card"];
-    out << "  " << shown_name(name) << "'s cards at " << byte_rate(card["bandwidth_bytes_per_s"].get<double>()) << ": "
+    part.line() << "  " << shown_name(name) << "'s cards at " << byte_rate(card["bandwidth_bytes_per_s"].get<double>()) << ": "
         << way("out", c["network_out_bytes_per_s"].get<double>(), c["network_out_utilization"].get<double>(),
                card["out"]["wait_ms_mean"].get<double>())
         << ", "
@@ -454,17 +466,15 @@ void write_bandwidth(std::ostringstream& out, const Json& r) {
   }
   for (const auto& l : r["network"]["links"]) {
     if (!l.contains("bandwidth_bytes_per_s")) continue;
-    heading();
     const Json& q = l["requests"];
     const Json& p = l["replies"];
-    out << "  link " << shown_name(l["from"].get<std::string>()) << " → " << shown_name(l["to"].get<std::string>())
+    part.line() << "  link " << shown_name(l["from"].get<std::string>()) << " → " << shown_name(l["to"].get<std::string>())
         << " at " << byte_rate(l["bandwidth_bytes_per_s"].get<double>()) << ": "
         << way("requests", q["bytes_per_s"].get<double>(), q["utilization"].get<double>(), q["wait_ms_mean"].get<double>())
         << ", "
         << way("replies", p["bytes_per_s"].get<double>(), p["utilization"].get<double>(), p["wait_ms_mean"].get<double>())
         << "\n";
   }
-  if (any) out << "\n";
 }
 
 void write_data(std::ostringstream& out, const Json& r) {

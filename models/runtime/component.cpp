@@ -216,35 +216,30 @@ void Node::drop(Request& call) {
   context_.requests.release(call);
 }
 
-void Node::send_slow(Request& request, Link& link, std::int32_t from_replica) {
+bool Node::send_slow(Request& request, Link& link, std::int32_t from_replica) {
   if (from_replica == kParentsReplica) from_replica = request.parent != nullptr ? request.parent->instance : -1;
-  sim::Time latency = sim::Time{-1};  // the link's own
+  std::optional<sim::Time> slowed;  // a slowed link's stretched latency
   if (link.disturbed) {
     const Verdict verdict =
         link.network->judge(link, Leg::Request, Endpoint{this, from_replica}, Endpoint{link.to, request.instance});
     if (!verdict.normal) {
       if (!link.paced || verdict.fate != Verdict::Fate::Deliver) {
         deliver_judged(request, verdict, link.to, kDeliverRequest, sim::Phase::Arrival);
-        return;
+        return true;
       }
-      latency = verdict.delay;
+      slowed = verdict.delay;
     }
   }
+  if (!link.paced) return false;
   if (link.announced) link.to->expect(request);
-  const auto data = reinterpret_cast<std::uint64_t>(&request);
-  if (!link.paced) {
-    if (link.request_channel >= 0)
-      context_.engine.post_on(link.request_channel, link.to, kDeliverRequest, data);
-    else
-      context_.engine.post_in(link.draw(), sim::Phase::Arrival, link.to, kDeliverRequest, data);
-    return;
-  }
-  transmit(request, link, Leg::Request, from_replica, link.to, latency.ns < 0 ? link.draw() : latency);
+  transmit(request, link, Leg::Request, from_replica, link.to, slowed ? *slowed : link.draw());
+  return true;
 }
 
-void Node::reply_slow(Request& request) {
+bool Node::reply_slow(Request& request) {
   Link& link = *request.link;
-  sim::Time latency = sim::Time{-1};
+  const bool paced = link.paced || card_ != nullptr;
+  std::optional<sim::Time> slowed;
   if (link.disturbed) {
     // The reply goes from this node (the end of a forwarding chain, perhaps,
     // not the link's far end) to the caller's replica that made the call.
@@ -254,22 +249,16 @@ void Node::reply_slow(Request& request) {
     const Verdict verdict = link.network->judge(link, Leg::Reply, Endpoint{this, request.instance},
                                                 Endpoint{request.reply_to, caller_replica});
     if (!verdict.normal) {
-      if (!(link.paced || card_ != nullptr) || verdict.fate != Verdict::Fate::Deliver) {
+      if (!paced || verdict.fate != Verdict::Fate::Deliver) {
         deliver_judged(request, verdict, request.reply_to, kDeliverReply, sim::Phase::Departure);
-        return;
+        return true;
       }
-      latency = verdict.delay;
+      slowed = verdict.delay;
     }
   }
-  if (!link.paced && card_ == nullptr) {
-    const auto data = reinterpret_cast<std::uint64_t>(&request);
-    if (link.reply_channel >= 0)
-      context_.engine.post_on(link.reply_channel, request.reply_to, kDeliverReply, data);
-    else
-      context_.engine.post_in(link.draw(), sim::Phase::Departure, request.reply_to, kDeliverReply, data);
-    return;
-  }
-  transmit(request, link, Leg::Reply, request.instance, request.reply_to, latency.ns < 0 ? link.draw() : latency);
+  if (!paced) return false;
+  transmit(request, link, Leg::Reply, request.instance, request.reply_to, slowed ? *slowed : link.draw());
+  return true;
 }
 
 void Node::transmit(Request& request, Link& link, Leg leg, std::int32_t from_replica, Node* to, sim::Time latency) {

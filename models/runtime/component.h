@@ -158,9 +158,10 @@ class Node : public sim::EventTarget {
  private:
   // Sending and replying out of the common path: over a link with a fault
   // in force (asked of the network), or through transmitters (a link's
-  // bandwidth, a network card at either end).
-  [[gnu::noinline]] void send_slow(Request& request, Link& link, std::int32_t from_replica);
-  [[gnu::noinline]] void reply_slow(Request& request);
+  // bandwidth, a network card at either end). False when the message is
+  // to go the common way after all (a fault that leaves it alone).
+  [[gnu::noinline]] bool send_slow(Request& request, Link& link, std::int32_t from_replica);
+  [[gnu::noinline]] bool reply_slow(Request& request);
   // A message of `bytes` leaving replica `from_replica` of this node over
   // `link` for `to`, `latency` after it is on the wire: through this node's
   // card, the link's transmitter, and on arrival `to`'s card.
@@ -218,8 +219,7 @@ class Node : public sim::EventTarget {
 
 [[gnu::always_inline]] inline void Node::send(Request& request, Link& link, std::int32_t from_replica) {
   if (link.off_path) [[unlikely]] {
-    send_slow(request, link, from_replica);
-    return;
+    if (send_slow(request, link, from_replica)) return;
   }
   if (link.announced) link.to->expect(request);
   const auto data = reinterpret_cast<std::uint64_t>(&request);
@@ -235,8 +235,7 @@ class Node : public sim::EventTarget {
   // The replier's own card counts too: at the end of a forwarding chain it
   // is not the link's far end.
   if (link.off_path | (card_ != nullptr)) [[unlikely]] {
-    reply_slow(request);
-    return;
+    if (reply_slow(request)) return;
   }
   const auto data = reinterpret_cast<std::uint64_t>(&request);
   if (link.reply_channel >= 0)

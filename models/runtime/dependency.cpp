@@ -55,6 +55,11 @@ void add_payload_fields(spec::Spec& declaration) {
   declaration.optional("request_bytes", size_distribution_spec()).optional("reply_bytes", size_distribution_spec());
 }
 
+std::optional<SizeDistribution> read_payload_field(const spec::Json& declaration, const char* field) {
+  if (!declaration.contains(field)) return std::nullopt;
+  return SizeDistribution(declaration[field]);
+}
+
 void Dependency::draw_sizes(Request& call, const Request& parent) {
   if (config_.passes_sizes) {
     call.request_bytes = parent.request_bytes;

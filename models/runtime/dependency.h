@@ -46,7 +46,7 @@ struct DependencyConfig {
   std::optional<BulkheadConfig> bulkhead = {};               // none: no limit on calls in flight
   std::optional<RetryConfig> retry = {};  // none: a failed call fails its step at once
   std::optional<HedgeConfig> hedge = {};  // none: one attempt at a time
-  // The sizes of the call's message and of its reply (payload_spec). A
+  // The sizes of the call's message and of its reply (add_payload_fields). A
   // size not declared is the request's own when the caller passes requests
   // on (passes_sizes: a load balancer, a cache), else 0.
   std::optional<SizeDistribution> request_bytes = {};
@@ -57,13 +57,14 @@ struct DependencyConfig {
 // `request_bytes` and `reply_bytes`, the sizes of a request's message and of
 // its reply, added to the declaration of a call (or of a workload's operation).
 void add_payload_fields(spec::Spec& declaration);
+// One of those fields of a declaration, read (none when it is left out).
+std::optional<SizeDistribution> read_payload_field(const spec::Json& declaration, const char* field);
 // Draws the sizes of messages: each of the two is drawn or left alone.
 class PayloadSizes {
  public:
   PayloadSizes() = default;
   PayloadSizes(std::optional<SizeDistribution> request, std::optional<SizeDistribution> reply, sim::Rng rng)
       : request_(std::move(request)), reply_(std::move(reply)), rng_(rng) {}
-  bool any() const { return request_ || reply_; }
   void draw(Request& request) {
     if (request_) request.request_bytes = request_->draw(rng_);
     if (reply_) request.reply_bytes = reply_->draw(rng_);

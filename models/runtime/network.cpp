@@ -33,7 +33,7 @@ void declare_card_metrics(NetworkCard& card, MetricSet& metrics) {
       std::int64_t waited_ns = 0;
       for (std::size_t r = 0; r < side.size(); ++r) {
         const TransmitterCounters now = side[r].snapshot(end);
-        const double u = seconds > 0 ? static_cast<double>(now.scheduled_ns - at_start[r].scheduled_ns) / 1e9 / seconds : 0;
+        const double u = now.busy_share_since(at_start[r], seconds);
         if (hottest < 0 || u > hottest_utilization) {
           hottest = static_cast<std::int64_t>(r);
           hottest_utilization = u;
@@ -371,21 +371,9 @@ Json Network::results() const {
     if (l->request_wire) {
       // What each direction sent in the window, and the share of it spent sending.
       const double seconds = (now - window_start_at_).to_s();
-      auto way = [&](const Transmitter& wire, const TransmitterCounters& start) {
-        const TransmitterCounters end = wire.snapshot(now);
-        Json w = Json::object();
-        w["messages"] = end.messages - start.messages;
-        w["bytes"] = end.bytes - start.bytes;
-        w["bytes_per_s"] = seconds > 0 ? static_cast<double>(end.bytes - start.bytes) / seconds : 0.0;
-        w["utilization"] = seconds > 0 ? static_cast<double>(end.scheduled_ns - start.scheduled_ns) / 1e9 / seconds : 0.0;
-        w["wait_ms_mean"] = end.messages > start.messages ? static_cast<double>(end.waited_ns - start.waited_ns) / 1e6 /
-                                                                static_cast<double>(end.messages - start.messages)
-                                                          : 0.0;
-        return w;
-      };
       j["bandwidth_bytes_per_s"] = l->request_wire->bytes_per_s();
-      j["requests"] = way(*l->request_wire, l->request_wire_start);
-      j["replies"] = way(*l->reply_wire, l->reply_wire_start);
+      j["requests"] = l->request_wire->snapshot(now).window_since(l->request_wire_start, seconds);
+      j["replies"] = l->reply_wire->snapshot(now).window_since(l->reply_wire_start, seconds);
     }
     lost += b.requests_lost - a.requests_lost + b.replies_lost - a.replies_lost;
     refused += b.requests_refused - a.requests_refused + b.replies_refused - a.replies_refused;

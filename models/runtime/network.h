@@ -36,6 +36,7 @@
 // callee have their own pair), a latency that depends on places.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -105,21 +106,20 @@ struct NetworkCard final : sim::EventTarget {
       : owner(&node), out(replicas, Transmitter(bytes_per_s)), in(replicas, Transmitter(bytes_per_s)),
         out_start(replicas), in_start(replicas) {}
   void on_event(std::uint32_t kind, std::uint64_t data) override;
-  // The card of a replica (-1, not known: the first).
-  Transmitter& sending(std::int32_t replica) { return out[index(replica)]; }
-  Transmitter& receiving(std::int32_t replica) { return in[index(replica)]; }
-  // A message of `bytes` through replica `replica`'s card, offered at
-  // `now`: when it is through (the counts of the card as a whole kept too).
+  // A message of `bytes` through replica `replica`'s card (-1, not known:
+  // the first), offered at `now`: when it is through (the counts of the
+  // card as a whole kept too).
   sim::Time send(std::int32_t replica, sim::Time now, std::uint32_t bytes) {
     bytes_out += bytes;
-    return sending(replica).pass(now, bytes);
+    return out[index(replica)].pass(now, bytes);
   }
   sim::Time receive(std::int32_t replica, sim::Time now, std::uint32_t bytes) {
     bytes_in += bytes;
-    return receiving(replica).pass(now, bytes);
+    return in[index(replica)].pass(now, bytes);
   }
   std::size_t index(std::int32_t replica) const {
-    return replica < 0 ? 0 : static_cast<std::size_t>(replica) % out.size();
+    assert(replica < static_cast<std::int32_t>(out.size()));
+    return replica < 0 ? 0 : static_cast<std::size_t>(replica);
   }
   void begin_window(sim::Time now) {
     for (std::size_t r = 0; r < out.size(); ++r) {

@@ -17,16 +17,25 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "models/format/spec.h"
 #include "sim/time.h"
 
 namespace archsim::models {
 
-// Cumulative from time zero, like every counter.
+// What a transmitter has done from time zero to an instant (its snapshot).
 struct TransmitterCounters {
-  std::uint64_t messages = 0;
-  std::uint64_t bytes = 0;
-  std::int64_t scheduled_ns = 0;  // transmission time of every message offered
-  std::int64_t waited_ns = 0;     // time messages waited for the transmitter to be free
+  std::uint64_t messages = 0;  // offered
+  std::uint64_t bytes = 0;     // offered
+  std::int64_t busy_ns = 0;    // spent sending
+  std::int64_t waited_ns = 0;  // spent by messages waiting for it to be free
+
+  // The figures of the window from `start` to these counters, `seconds`
+  // long: messages, bytes, bytes_per_s, utilization, wait_ms_mean.
+  spec::Json window_since(const TransmitterCounters& start, double seconds) const;
+  // The share of such a window spent sending.
+  double busy_share_since(const TransmitterCounters& start, double seconds) const {
+    return seconds > 0 ? static_cast<double>(busy_ns - start.busy_ns) / 1e9 / seconds : 0.0;
+  }
 };
 
 class Transmitter {
@@ -40,28 +49,24 @@ class Transmitter {
     const sim::Time start = std::max(free_, now);
     const sim::Time duration = sim::Time::from_s(static_cast<double>(bytes) / bytes_per_s_);
     free_ = start + duration;  // saturates: a message that cannot be through within any run never is
-    ++counters_.messages;
-    counters_.bytes += bytes;
-    counters_.scheduled_ns = sim::Time::saturating_add(counters_.scheduled_ns, duration.ns);
-    counters_.waited_ns = sim::Time::saturating_add(counters_.waited_ns, (start - now).ns);
+    ++messages_;
+    bytes_ += bytes;
+    offered_ns_ = sim::Time::saturating_add(offered_ns_, duration.ns);
+    waited_ns_ = sim::Time::saturating_add(waited_ns_, (start - now).ns);
     return free_;
   }
   // Time spent sending from time zero to `now`: what was offered, less the
   // work still ahead of it (the transmitter works without pause until free).
-  std::int64_t busy_ns(sim::Time now) const { return counters_.scheduled_ns - std::max<std::int64_t>(0, (free_ - now).ns); }
-  const TransmitterCounters& counters() const { return counters_; }
-  // Its figures at `now`, with the busy time so far in place of the
-  // transmission time offered (for differences between two instants).
-  TransmitterCounters snapshot(sim::Time now) const {
-    TransmitterCounters c = counters_;
-    c.scheduled_ns = busy_ns(now);
-    return c;
-  }
+  std::int64_t busy_ns(sim::Time now) const { return offered_ns_ - std::max<std::int64_t>(0, (free_ - now).ns); }
+  TransmitterCounters snapshot(sim::Time now) const { return {messages_, bytes_, busy_ns(now), waited_ns_}; }
 
  private:
   double bytes_per_s_ = 0;
   sim::Time free_{};
-  TransmitterCounters counters_;
+  std::uint64_t messages_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::int64_t offered_ns_ = 0;  // the transmission time of every message offered
+  std::int64_t waited_ns_ = 0;
 };
 
 }  // namespace archsim::models

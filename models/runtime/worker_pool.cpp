@@ -49,10 +49,11 @@ void WorkerPool::enable_rotation(std::int64_t serving) {
   assert(serving >= 1 && serving <= replicas());
   rotating_ = true;
   rotation_.reserve(replicas_.size());
+  in_service_.resize(replicas_.size());
   for (std::size_t i = 0; i < replicas_.size(); ++i) {
     const bool on = static_cast<std::int64_t>(i) < serving;
     replicas_[i].state = on ? InstanceState::Serving : InstanceState::Off;
-    replicas_[i].in_service.set(sim::Time{}, on ? 1 : 0);
+    in_service_[i].level.set(sim::Time{}, on ? 1 : 0);
   }
   set_state(0, InstanceState::Serving, sim::Time{});  // lists the rotation
 }
@@ -60,7 +61,7 @@ void WorkerPool::enable_rotation(std::int64_t serving) {
 void WorkerPool::set_state(std::size_t replica, InstanceState state, sim::Time now) {
   assert(rotating_);
   replicas_[replica].state = state;
-  replicas_[replica].in_service.set(now, state == InstanceState::Serving || state == InstanceState::Draining ? 1 : 0);
+  in_service_[replica].level.set(now, state == InstanceState::Serving || state == InstanceState::Draining ? 1 : 0);
   rotation_.clear();  // keeps its capacity: no allocation
   for (std::size_t i = 0; i < replicas_.size(); ++i)
     if (replicas_[i].state == InstanceState::Serving) rotation_.push_back(i);
@@ -122,21 +123,23 @@ void WorkerPool::on_window_begin(sim::Time now) {
   for (auto& r : replicas_) {
     r.window_busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);
     r.window_completed = r.completed;
-    r.window_in_service = r.in_service.integral(now);
   }
+  for (auto& s : in_service_) s.at_window = s.level.integral(now);
 }
 
 spec::Json WorkerPool::replica_results(sim::Time start, sim::Time now) const {
   spec::Json instances = spec::Json::array();
   const double seconds = (now - start).to_s();
-  for (const auto& r : replicas_) {
+  for (std::size_t k = 0; k < replicas_.size(); ++k) {
+    const Replica& r = replicas_[k];
     spec::Json i = spec::Json::object();
     i["throughput_qps"] = seconds > 0 ? static_cast<double>(r.completed - r.window_completed) / seconds : 0.0;
     const __int128 busy = per_replica_ ? r.busy_time.integral(now) : stats_.busy.integral(now);
     if (rotating_) {
       // An instance that scales in and out: busy over the time it held
       // work (serving or draining), and that time; null if it never did.
-      const double in_service = sim::window_mean(r.window_in_service, r.in_service.integral(now), start, now);
+      const double in_service =
+          sim::window_mean(in_service_[k].at_window, in_service_[k].level.integral(now), start, now);
       i["in_service_s"] = in_service * seconds;
       i["utilization"] = in_service > 0 ? spec::Json(sim::window_mean(r.window_busy, busy, start, now) /
                                                      (in_service * static_cast<double>(workers_)))

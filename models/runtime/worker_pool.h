@@ -239,9 +239,6 @@ class WorkerPool {
     std::uint64_t window_completed = 0;
     Failure down{};  // down (crashed): what an admission fails with
     InstanceState state = InstanceState::Serving;  // with a rotation only
-    // With a rotation: 1 while serving or draining (holding work), else 0.
-    sim::TimeWeighted in_service;
-    __int128 window_in_service = 0;
   };
   void start(Request& request, Replica& replica, sim::Time now);
   Request* shed_oldest(std::size_t replica, sim::Time now);
@@ -268,6 +265,13 @@ class WorkerPool {
   bool rotating_ = false;              // autoscaled: replicas join and leave the rotation
   std::vector<std::size_t> rotation_;  // the serving replicas, in replica order
   std::size_t next_in_rotation_ = 0;   // index into rotation_
+  // With a rotation, by replica: 1 while serving or draining (holding
+  // work), else 0; apart from Replica, which the hot path indexes.
+  struct InService {
+    sim::TimeWeighted level;
+    __int128 at_window = 0;
+  };
+  std::vector<InService> in_service_;
 };
 
 // The hot path, inline: every request passes through it.

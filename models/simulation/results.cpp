@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "models/simulation/faults.h"
 #include "models/simulation/simulation.h"
@@ -148,20 +149,28 @@ Json Simulation::results() const {
     double compute_share = f.mean_busy > 0 ? f.mean_computing / f.mean_busy : 0;
     // A network card busier than the workers is the component's limit: its
     // replicas' cards saturate before their workers do.
+    struct CardWay {
+      const char* side;         // in network_card
+      const char* resource;     // the bottleneck's name for it
+      const char* utilization;  // the cards' mean, a figure of the component
+    };
+    static constexpr CardWay kCardWays[] = {{"out", "network_out", "network_out_utilization"},
+                                            {"in", "network_in", "network_in_utilization"}};
     const char* resource = "workers";
     if (j.contains("network_card"))
-      for (const char* way : {"out", "in"}) {
-        const Json& side = j["network_card"][way];
+      for (const CardWay& way : kCardWays) {
+        const Json& side = j["network_card"][way.side];
         const double u = side["hottest_utilization"].get<double>();
         if (u > utilization) {
-          resource = way[0] == 'o' ? "network_out" : "network_in";
+          resource = way.resource;
           utilization = u;
-          pool_utilization = j[way[0] == 'o' ? "network_out_utilization" : "network_in_utilization"].get<double>();
+          pool_utilization = j[way.utilization].get<double>();
           hottest = c->replicas() > 1 ? side["hottest_replica"].get<std::int64_t>() : -1;
           compute_share = 1;  // a card is busy sending, never waiting on others
         }
       }
-    if ((capacity > 0 || resource[0] == 'n') && utilization > 0) {
+    // Without workers, only a card can be the limit.
+    if ((capacity > 0 || resource != std::string_view("workers")) && utilization > 0) {
       const bool near_top = std::fabs(utilization - best_utilization) <= 0.02;
       if (bottleneck == nullptr || (utilization > best_utilization + 0.02) ||
           (near_top && compute_share > best_compute_share)) {

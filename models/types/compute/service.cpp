@@ -25,8 +25,8 @@ DependencyConfig read_call(const Json& c) {
   if (c.contains("bulkhead")) d.bulkhead = spec::read<BulkheadConfig>(c["bulkhead"], *bulkhead_spec());
   // A call step's messages are its own: the sizes it declares, or none. A
   // forward passes the request itself on, sizes and all.
-  if (c.contains("request_bytes")) d.request_bytes = SizeDistribution(c["request_bytes"]);
-  if (c.contains("reply_bytes")) d.reply_bytes = SizeDistribution(c["reply_bytes"]);
+  d.request_bytes = read_payload_field(c, "request_bytes");
+  d.reply_bytes = read_payload_field(c, "reply_bytes");
   d.passes_sizes = false;
   return d;
 }

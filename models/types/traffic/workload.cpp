@@ -89,13 +89,9 @@ spec::NodeRef workload_spec() {
         .optional("operations", Spec::array("The mix of operations", operation).items(1, 1000),
                   Json::array({Json{{"name", "request"}, {"weight", 1}, {"access", "read"}}}))
         .store<Config>([](const Json& ops, Config& c) {
-          for (const auto& op : ops) {
-            auto size = [&](const char* field) {
-              return op.contains(field) ? std::optional<SizeDistribution>(SizeDistribution(op[field])) : std::nullopt;
-            };
+          for (const auto& op : ops)
             c.operations.push_back({op["name"].get<std::string>(), op["weight"].get<double>(), read_access(op["access"]),
-                                    size("request_bytes"), size("reply_bytes")});
-          }
+                                    read_payload_field(op, "request_bytes"), read_payload_field(op, "reply_bytes")});
         })
         .optional("users", population_spec("users", kDefaultUsers))
         .to(&Config::user_ids)
@@ -168,7 +164,6 @@ Workload::Workload(WorkloadConfig config, std::uint32_t workload_index, Context&
     for (const auto& op : config.operations)
       sizes_.emplace_back(op.request_bytes, op.reply_bytes,
                           context.streams.for_component("sizes:" + name_ + ":" + op.name));
-  sized_ = !sizes_.empty();
 }
 
 void Workload::connect(Wiring& wiring) {
@@ -233,7 +228,7 @@ void Workload::send_request(std::uint64_t user) {
   request.operation = operations_[op];
   request.access = accesses_[op];
   request.client_operation = request.operation;
-  if (sized_) [[unlikely]] sizes_[op].draw(request);
+  if (!sizes_.empty()) [[unlikely]] sizes_[op].draw(request);
   recorder_.offered(request.operation, workload_index_);
   dispatch(target_, request);
 }

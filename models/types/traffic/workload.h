@@ -100,7 +100,6 @@ class Workload final : public Node {
   std::vector<std::uint32_t> operations_;
   std::vector<Access> accesses_;  // by entry of operations_
   std::vector<PayloadSizes> sizes_;  // by entry of operations_; empty when no operation has any
-  bool sized_ = false;               // sizes_ is not empty
   std::vector<double> cumulative_weight_;
   Population users_;
   Population keys_;
