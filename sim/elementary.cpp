@@ -302,7 +302,79 @@ double sin_shifted(double x, std::int64_t quarter_turns) {
   }
 }
 
+// e^x = 2^e t (1 + p), t a table entry, for x in [kExpMin, kExpMax]: the
+// reduction of exp_reduced with r in one double (its error, k times
+// kExpStep3, is below 2^-65 relative), e^r - 1 by its Taylor series to r^6.
+struct QuickScaled {
+  DD t;
+  double p;
+  std::int64_t e;
+};
+
+QuickScaled exp_quick_reduced(double x) {
+  const double kd = (x * kExpInvStep + kRoundShift) - kRoundShift;
+  const auto k = static_cast<std::int64_t>(kd);
+  const double r = (x - kd * kExpStep1) - kd * kExpStep2;
+  const double p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720)))));
+  return {kExpTable[static_cast<std::size_t>(k & (kExpSize - 1))], p, k >> kExpBits};
+}
+
+// ln x for x > 0 finite, as log_reduced, the series in plain doubles from
+// r^2 on: r itself is exact to the last bit, so the error is that of the
+// final sums, about an ulp.
+double log_quick_finite(double x) {
+  auto bits = std::bit_cast<std::uint64_t>(x);
+  if (bits < 0x0010000000000000) bits = std::bit_cast<std::uint64_t>(x * 0x1p52) - (std::uint64_t{52} << 52);
+  const std::uint64_t offset_bits = bits - kLogOffset;
+  const auto i = static_cast<std::size_t>((offset_bits >> (52 - kLogBits)) % kLogSize);
+  const double e = static_cast<double>(static_cast<std::int64_t>(offset_bits) >> 52);
+  const double z = std::bit_cast<double>(bits - (offset_bits & (std::uint64_t{0xfff} << 52)));
+  const LogEntry& c = kLogTable[i];
+  const double zh = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & ~((std::uint64_t{1} << 27) - 1));
+  const double r = (zh * c.invc - 1) + (z - zh) * c.invc;
+  const double q =
+      -0.5 + r * (1.0 / 3 + r * (-1.0 / 4 + r * (1.0 / 5 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-1.0 / 8 + r * (1.0 / 9)))))));
+  const double a = e * kLn2Hi + c.log_c.hi;
+  return a + (r + (r * r * q + (c.log_c.lo + e * kLn2Lo)));
+}
+
 }  // namespace
+
+double exp_quick(double x) {
+  if (!(x >= kExpMin)) return x != x ? x : 0.0;
+  if (x > kExpMax) return kInf;
+  const QuickScaled y = exp_quick_reduced(x);
+  return scale(y.t.hi + (y.t.lo + y.t.hi * y.p), 0, y.e);
+}
+
+double expm1_quick(double x) {
+  if (!(x >= -40)) return x != x ? x : -1.0;
+  if (x > kExpMax) return kInf;
+  if (std::fabs(x) < 0x1p-54) return x;
+  const QuickScaled y = exp_quick_reduced(x);
+  if (y.e > 1023) return scale(y.t.hi + (y.t.lo + y.t.hi * y.p), 0, y.e);
+  // 2^e t - 1 exactly where it nearly cancels (Sterbenz), then the rest.
+  const double s = two_to(y.e);
+  return (y.t.hi * s - 1) + s * (y.t.lo + y.t.hi * y.p);
+}
+
+double log_quick(double x) {
+  if (!(x > 0 && x < kInf)) {
+    if (x != x || x == kInf) return x;
+    return x == 0 ? -kInf : kNaN;
+  }
+  return log_quick_finite(x);
+}
+
+double log1p_quick(double x) {
+  if (!(x > -1 && x < kInf)) {
+    if (x != x || x == kInf) return x;
+    return x == -1 ? -kInf : kNaN;
+  }
+  if (std::fabs(x) < 0x1p-54) return x;
+  const DD u = two_sum(1.0, x);
+  return log_quick_finite(u.hi) + u.lo / u.hi;
+}
 
 double exp(double x) {
   if (!(x >= kExpMin)) return x != x ? x : 0.0;  // NaN, or e^x rounds to 0

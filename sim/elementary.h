@@ -31,4 +31,17 @@ double pow(double x, double y);
 double sin(double x);
 double cos(double x);
 
+// Quicker exp, log, log1p and expm1 for a caller that needs a few ulps, not
+// the last bit: the same reductions and tables, the polynomial in plain
+// doubles. Still only basic operations in a fixed order, so still the same
+// bits on every machine; within 2 ulps of the exact value on the ranges
+// tests/sim/test_elementary.cpp measures (where the functions above are
+// within 1). Zipf's sampler uses them: its rank is the floor of x + 1/2, so
+// an error of 10^-16 relative changes a rank only for an x that close to a
+// half-integer.
+double exp_quick(double x);
+double log_quick(double x);
+double log1p_quick(double x);
+double expm1_quick(double x);
+
 }  // namespace archsim::sim::elementary

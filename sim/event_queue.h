@@ -241,9 +241,18 @@ class DaryEventQueue {
     ++live_;
   }
 
+  // A lane's front changes only when an event joins an empty lane or leaves
+  // the lane's front, so the least front is kept up to date there (in
+  // front_rank_ and best_lane_) and the step reads one rank, not every
+  // lane's front.
   [[gnu::always_inline]] void push_lane(int lane, const Key& key) {
+    if (lanes_[lane].empty()) {
+      const unsigned __int128 r = rank(key);
+      front_rank_[lane] = r;
+      nonempty_ |= 1u << lane;
+      if (best_lane_ < 0 || r < front_rank_[best_lane_]) best_lane_ = lane;
+    }
     lanes_[lane].push_back(key);
-    nonempty_ |= 1u << lane;
   }
 
   // The least key among the heap's top and the lanes' fronts; remembers where
@@ -251,21 +260,26 @@ class DaryEventQueue {
   const Key* find_top() {
     const Key* best = heap_size_ == 0 ? nullptr : &heap_[0];
     top_lane_ = -1;
-    for (std::uint32_t bits = nonempty_; bits != 0; bits &= bits - 1) {
-      const int lane = __builtin_ctz(bits);
-      const Key& k = lanes_[lane].front();
-      if (best == nullptr || before(k, *best)) {
-        best = &k;
-        top_lane_ = lane;
-      }
+    if (best_lane_ >= 0 && (best == nullptr || front_rank_[best_lane_] < rank(*best))) {
+      top_lane_ = best_lane_;
+      best = &lanes_[best_lane_].front();
     }
     return best;
   }
 
   void remove_top() {
     if (top_lane_ >= 0) {
-      lanes_[top_lane_].pop_front();
-      if (lanes_[top_lane_].empty()) nonempty_ &= ~(1u << top_lane_);
+      RingBuffer<Key>& lane = lanes_[top_lane_];
+      lane.pop_front();
+      if (lane.empty())
+        nonempty_ &= ~(1u << top_lane_);
+      else
+        front_rank_[top_lane_] = rank(lane.front());
+      best_lane_ = -1;
+      for (std::uint32_t bits = nonempty_; bits != 0; bits &= bits - 1) {
+        const int i = __builtin_ctz(bits);
+        if (best_lane_ < 0 || front_rank_[i] < front_rank_[best_lane_]) best_lane_ = i;
+      }
     } else {
       pop_top();
     }
@@ -330,6 +344,8 @@ class DaryEventQueue {
   Phase lane_phase_[kMaxLanes] = {Phase::Boundary, Phase::Departure, Phase::Arrival, Phase::Timer};
   int lane_count_ = kPhases;
   std::uint32_t nonempty_ = 0;  // bit i: lane i holds events
+  unsigned __int128 front_rank_[kMaxLanes] = {};  // rank of each nonempty lane's front
+  int best_lane_ = -1;  // the nonempty lane with the least front; -1: none
   int top_lane_ = -1;
   std::int64_t now_ = 0;  // time of the last event taken
   std::vector<Slot> slots_;

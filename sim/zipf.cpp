@@ -10,13 +10,13 @@ namespace {
 
 // log1p(x) / x, continuous at 0.
 double log1p_over_x(double x) {
-  if (std::fabs(x) > 1e-8) return elementary::log1p(x) / x;
+  if (std::fabs(x) > 1e-8) return elementary::log1p_quick(x) / x;
   return 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x));
 }
 
 // expm1(x) / x, continuous at 0.
 double expm1_over_x(double x) {
-  if (std::fabs(x) > 1e-8) return elementary::expm1(x) / x;
+  if (std::fabs(x) > 1e-8) return elementary::expm1_quick(x) / x;
   return 1 + x * 0.5 * (1 + x / 3 * (1 + 0.25 * x));
 }
 
@@ -29,17 +29,17 @@ Zipf::Zipf(std::uint64_t n, double exponent) : n_(n), s_(exponent) {
   squeeze_ = 2 - h_integral_inverse(h_integral(2.5) - h(2));
 }
 
-double Zipf::h(double x) const { return elementary::exp(-s_ * elementary::log(x)); }
+double Zipf::h(double x) const { return elementary::exp_quick(-s_ * elementary::log_quick(x)); }
 
 double Zipf::h_integral(double x) const {
-  const double log_x = elementary::log(x);
+  const double log_x = elementary::log_quick(x);
   return expm1_over_x((1 - s_) * log_x) * log_x;
 }
 
 double Zipf::h_integral_inverse(double x) const {
   double t = x * (1 - s_);
   if (t < -1) t = -1;  // guards rounding at the lower end
-  return elementary::exp(log1p_over_x(t) * x);
+  return elementary::exp_quick(log1p_over_x(t) * x);
 }
 
 std::uint64_t Zipf::sample(Rng& rng) const {

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
+#include "sim/elementary.h"
 #include "sim/rng.h"
 #include "sim/zipf.h"
 
@@ -190,5 +192,51 @@ TEST_CASE("the first zipf ranks for a fixed seed are pinned") {
     Rng rng(11);
     const std::uint64_t expected[] = {29185179, 64032747, 25386666, 5813072, 64714099, 16824007, 3092371, 1};
     for (std::uint64_t k : expected) CHECK(zipf.sample(rng) == k);
+  }
+}
+
+namespace {
+
+// Zipf's rejection-inversion written again in the test, on the exact (1 ulp)
+// elementary functions, to show that the sampler's quick ones change no rank.
+std::uint64_t exact_sample(std::uint64_t n_ranks, double s, Rng& rng) {
+  namespace el = archsim::sim::elementary;
+  const auto log1p_over_x = [](double x) { return std::fabs(x) > 1e-8 ? el::log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x)); };
+  const auto expm1_over_x = [](double x) { return std::fabs(x) > 1e-8 ? el::expm1(x) / x : 1 + x * 0.5 * (1 + x / 3 * (1 + 0.25 * x)); };
+  const auto h = [s](double x) { return el::exp(-s * el::log(x)); };
+  const auto h_integral = [&](double x) {
+    const double log_x = el::log(x);
+    return expm1_over_x((1 - s) * log_x) * log_x;
+  };
+  const auto h_integral_inverse = [&](double x) {
+    double t = x * (1 - s);
+    if (t < -1) t = -1;
+    return el::exp(log1p_over_x(t) * x);
+  };
+  const double n = static_cast<double>(n_ranks);
+  const double h_x1 = h_integral(1.5) - 1, h_n = h_integral(n + 0.5);
+  const double squeeze = 2 - h_integral_inverse(h_integral(2.5) - h(2));
+  for (;;) {
+    const double u = h_n + rng.uniform() * (h_x1 - h_n);
+    const double x = h_integral_inverse(u);
+    double k = std::floor(x + 0.5);
+    if (k < 1) k = 1;
+    if (k > n) k = n;
+    if (k - x <= squeeze || u >= h_integral(k + 0.5) - h(k)) return static_cast<std::uint64_t>(k);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("zipf's quick elementary functions give the ranks the exact ones give") {
+  for (const auto& [n, s] : {std::pair<std::uint64_t, double>{1000000, 0.9}, {10000000, 0.6}, {100000, 1.2},
+                             {1000, 1.0}, {100000000, 0.99}}) {
+    CAPTURE(n);
+    CAPTURE(s);
+    const Zipf zipf(n, s);
+    Rng a(77), b(77);
+    int differ = 0;
+    for (int i = 0; i < 200000; ++i) differ += zipf.sample(a) != exact_sample(n, s, b);
+    CHECK(differ == 0);
   }
 }
