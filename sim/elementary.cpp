@@ -208,8 +208,16 @@ constexpr std::array<LogEntry, kLogSize> kLogTable = [] {
 constexpr double kLn2Hi = 0x1.62e42fefa3800p-1;
 constexpr double kLn2Lo = 0x1.ef35793c76730p-45;
 
-// ln x = hi + lo to about 2^-70 relative, for x > 0 finite.
-DD log_reduced(double x) {
+// x = 2^e z, z's interval's table entry c, and z = zh + zl with 26 and 27
+// significant bits, for x > 0 finite.
+struct LogParts {
+  double e;
+  double zh;
+  double zl;
+  const LogEntry& c;
+};
+
+LogParts log_parts(double x) {
   auto bits = std::bit_cast<std::uint64_t>(x);
   // A subnormal x is scaled up by 2^52; its exponent field then reads 52
   // too high, which the wrapping arithmetic below takes back.
@@ -218,11 +226,15 @@ DD log_reduced(double x) {
   const auto i = static_cast<std::size_t>((offset_bits >> (52 - kLogBits)) % kLogSize);
   const double e = static_cast<double>(static_cast<std::int64_t>(offset_bits) >> 52);
   const double z = std::bit_cast<double>(bits - (offset_bits & (std::uint64_t{0xfff} << 52)));
-  const LogEntry& c = kLogTable[i];
-  // r = z invc - 1 exactly: z = zh + zl with 26 and 27 significant bits, so
-  // both products are exact, and zh invc is near 1, so subtracting 1 is too.
   const double zh = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & ~((std::uint64_t{1} << 27) - 1));
-  const double zl = z - zh;
+  return {e, zh, z - zh, kLogTable[i]};
+}
+
+// ln x = hi + lo to about 2^-70 relative, for x > 0 finite.
+DD log_reduced(double x) {
+  const auto [e, zh, zl, c] = log_parts(x);
+  // r = z invc - 1 exactly: both products are exact, and zh invc is near 1,
+  // so subtracting 1 is too.
   const DD r = two_sum(zh * c.invc - 1, zl * c.invc);
   // ln(1 + r): r - r^2 / 2 exactly, the Taylor terms from r^3 to r^11 in
   // plain doubles (|r|^12 / 12 < 2^-80 |r|), and r.lo times the derivative.
@@ -323,15 +335,8 @@ QuickScaled exp_quick_reduced(double x) {
 // r^2 on: r itself is exact to the last bit, so the error is that of the
 // final sums, about an ulp.
 double log_quick_finite(double x) {
-  auto bits = std::bit_cast<std::uint64_t>(x);
-  if (bits < 0x0010000000000000) bits = std::bit_cast<std::uint64_t>(x * 0x1p52) - (std::uint64_t{52} << 52);
-  const std::uint64_t offset_bits = bits - kLogOffset;
-  const auto i = static_cast<std::size_t>((offset_bits >> (52 - kLogBits)) % kLogSize);
-  const double e = static_cast<double>(static_cast<std::int64_t>(offset_bits) >> 52);
-  const double z = std::bit_cast<double>(bits - (offset_bits & (std::uint64_t{0xfff} << 52)));
-  const LogEntry& c = kLogTable[i];
-  const double zh = std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) & ~((std::uint64_t{1} << 27) - 1));
-  const double r = (zh * c.invc - 1) + (z - zh) * c.invc;
+  const auto [e, zh, zl, c] = log_parts(x);
+  const double r = (zh * c.invc - 1) + zl * c.invc;
   const double q =
       -0.5 + r * (1.0 / 3 + r * (-1.0 / 4 + r * (1.0 / 5 + r * (-1.0 / 6 + r * (1.0 / 7 + r * (-1.0 / 8 + r * (1.0 / 9)))))));
   const double a = e * kLn2Hi + c.log_c.hi;
