@@ -314,21 +314,18 @@ double sin_shifted(double x, std::int64_t quarter_turns) {
   }
 }
 
-// e^x = 2^e t (1 + p), t a table entry, for x in [kExpMin, kExpMax]: the
-// reduction of exp_reduced with r in one double (its error, k times
-// kExpStep3, is below 2^-65 relative), e^r - 1 by its Taylor series to r^6.
-struct QuickScaled {
-  DD t;
-  double p;
-  std::int64_t e;
-};
-
-QuickScaled exp_quick_reduced(double x) {
+// e^x = 2^e (hi + lo) as exp_reduced gives it, to about 2^-60 relative, for
+// x in [kExpMin, kExpMax]: its reduction with r in one double (the error, k
+// times kExpStep3, is below 2^-65 relative) and e^r - 1 by its Taylor series
+// to r^6, all in plain doubles.
+Scaled exp_quick_reduced(double x) {
   const double kd = (x * kExpInvStep + kRoundShift) - kRoundShift;
   const auto k = static_cast<std::int64_t>(kd);
   const double r = (x - kd * kExpStep1) - kd * kExpStep2;
   const double p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720)))));
-  return {kExpTable[static_cast<std::size_t>(k & (kExpSize - 1))], p, k >> kExpBits};
+  const DD c = kExpTable[static_cast<std::size_t>(k & (kExpSize - 1))];
+  const DD y = fast_two_sum(c.hi, c.lo + c.hi * p);
+  return {y.hi, y.lo, k >> kExpBits};
 }
 
 // ln x for x > 0 finite, as log_reduced, the series in plain doubles from
@@ -343,59 +340,27 @@ double log_quick_finite(double x) {
   return a + (r + (r * r * q + (c.log_c.lo + e * kLn2Lo)));
 }
 
-}  // namespace
+DD log_quick_reduced(double x) { return {log_quick_finite(x), 0}; }
 
-double exp_quick(double x) {
-  if (!(x >= kExpMin)) return x != x ? x : 0.0;
-  if (x > kExpMax) return kInf;
-  const QuickScaled y = exp_quick_reduced(x);
-  return scale(y.t.hi + (y.t.lo + y.t.hi * y.p), 0, y.e);
-}
-
-double expm1_quick(double x) {
-  if (!(x >= -40)) return x != x ? x : -1.0;
-  if (x > kExpMax) return kInf;
-  if (std::fabs(x) < 0x1p-54) return x;
-  const QuickScaled y = exp_quick_reduced(x);
-  if (y.e > 1023) return scale(y.t.hi + (y.t.lo + y.t.hi * y.p), 0, y.e);
-  // 2^e t - 1 exactly where it nearly cancels (Sterbenz), then the rest.
-  const double s = two_to(y.e);
-  return (y.t.hi * s - 1) + s * (y.t.lo + y.t.hi * y.p);
-}
-
-double log_quick(double x) {
-  if (!(x > 0 && x < kInf)) {
-    if (x != x || x == kInf) return x;
-    return x == 0 ? -kInf : kNaN;
-  }
-  return log_quick_finite(x);
-}
-
-double log1p_quick(double x) {
-  if (!(x > -1 && x < kInf)) {
-    if (x != x || x == kInf) return x;
-    return x == -1 ? -kInf : kNaN;
-  }
-  if (std::fabs(x) < 0x1p-54) return x;
-  const DD u = two_sum(1.0, x);
-  return log_quick_finite(u.hi) + u.lo / u.hi;
-}
-
-double exp(double x) {
+// The four functions around a reduction, exact or quick: the special values
+// and the last steps are the same for both.
+template <Scaled (*Reduce)(double)>
+double exp_with(double x) {
   if (!(x >= kExpMin)) return x != x ? x : 0.0;  // NaN, or e^x rounds to 0
   if (x > kExpMax) return kInf;
-  const Scaled y = exp_reduced(x, 0);
+  const Scaled y = Reduce(x);
   return scale(y.hi, y.lo, y.e);
 }
 
-double expm1(double x) {
+template <Scaled (*Reduce)(double)>
+double expm1_with(double x) {
   // Below -40, e^x < 2^-57 and e^x - 1 rounds to -1.
   if (!(x >= -40)) return x != x ? x : -1.0;
   if (x > kExpMax) return kInf;
   // For |x| < 2^-54, e^x - 1 = x (1 + x / 2 + ...) rounds to x; this also
   // keeps the sign of zero and subnormals exact.
   if (std::fabs(x) < 0x1p-54) return x;
-  const Scaled y = exp_reduced(x, 0);
+  const Scaled y = Reduce(x);
   if (y.e > 1023) return scale(y.hi, y.lo, y.e);  // 1 is far below the last bit
   // 2^e (hi + lo) - 1: scaling is exact, the difference carried exactly.
   const double s = two_to(y.e);
@@ -403,16 +368,18 @@ double expm1(double x) {
   return d.hi + (d.lo + y.lo * s);
 }
 
-double log(double x) {
+template <DD (*Reduce)(double)>
+double log_with(double x) {
   if (!(x > 0 && x < kInf)) {
     if (x != x || x == kInf) return x;
     return x == 0 ? -kInf : kNaN;
   }
-  const DD y = log_reduced(x);
+  const DD y = Reduce(x);
   return y.hi + y.lo;
 }
 
-double log1p(double x) {
+template <DD (*Reduce)(double)>
+double log1p_with(double x) {
   if (!(x > -1 && x < kInf)) {
     if (x != x || x == kInf) return x;
     return x == -1 ? -kInf : kNaN;
@@ -423,9 +390,23 @@ double log1p(double x) {
   // 1 + x = u.hi + u.lo exactly, and ln(u.hi + u.lo) = ln u.hi + u.lo / u.hi
   // to within (u.lo / u.hi)^2 / 2 < 2^-105.
   const DD u = two_sum(1.0, x);
-  const DD y = log_reduced(u.hi);
+  const DD y = Reduce(u.hi);
   return y.hi + (y.lo + u.lo / u.hi);
 }
+
+Scaled exp_exact_reduced(double x) { return exp_reduced(x, 0); }
+
+}  // namespace
+
+double exp(double x) { return exp_with<exp_exact_reduced>(x); }
+double expm1(double x) { return expm1_with<exp_exact_reduced>(x); }
+double log(double x) { return log_with<log_reduced>(x); }
+double log1p(double x) { return log1p_with<log_reduced>(x); }
+
+double exp_quick(double x) { return exp_with<exp_quick_reduced>(x); }
+double expm1_quick(double x) { return expm1_with<exp_quick_reduced>(x); }
+double log_quick(double x) { return log_with<log_quick_reduced>(x); }
+double log1p_quick(double x) { return log1p_with<log_quick_reduced>(x); }
 
 double pow(double x, double y) {
   if (y == 0 || x == 1) return 1;

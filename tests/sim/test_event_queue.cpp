@@ -245,9 +245,12 @@ TEST_CASE_TEMPLATE("size counts only live events", Queue, EVENT_QUEUES) {
 // (time, phase, seq) by a linear scan. New events are at the current time (the
 // last pop's) with probability now_in_four / 4, otherwise up to `spread` ticks
 // later. The queue fills to a few hundred events (several heap levels in every
-// arity) and drains to a few, over and over, so the clock keeps moving.
+// arity) and drains to a few, over and over, so the clock keeps moving. With
+// `channels`, half the pushes go instead on one of six channels (fixed delays
+// and phases, so six lanes besides the heap and the current time's).
 template <typename Queue>
-void check_against_reference(std::uint64_t seed, std::uint64_t now_in_four, std::uint64_t spread) {
+void check_against_reference(std::uint64_t seed, std::uint64_t now_in_four, std::uint64_t spread,
+                             bool channels = false) {
   struct Pending {
     std::int64_t at;
     Phase phase;
@@ -264,7 +267,14 @@ void check_against_reference(std::uint64_t seed, std::uint64_t now_in_four, std:
   std::uint64_t seq = 0;
   std::int64_t now = 0;
   bool filling = true;
-  std::uint64_t pops = 0, cancels = 0, stale_cancels = 0, clock_moves = 0;
+  std::uint64_t pops = 0, cancels = 0, stale_cancels = 0, clock_moves = 0, channel_pushes = 0;
+  constexpr int kChannels = 6;
+  const std::int64_t delays[kChannels] = {1, 2, 3, 3, 7, 12};
+  const Phase phases[kChannels] = {Phase::Departure, Phase::Arrival, Phase::Departure,
+                                   Phase::Timer,     Phase::Arrival, Phase::Departure};
+  int lanes[kChannels] = {};
+  if (channels)
+    for (int c = 0; c < kChannels; ++c) lanes[c] = queue.channel(Time{delays[c]}, phases[c]);
 
   for (int step = 0; step < 30000; ++step) {
     if (reference.size() >= 256) filling = false;
@@ -272,9 +282,20 @@ void check_against_reference(std::uint64_t seed, std::uint64_t now_in_four, std:
     const std::uint64_t push_weight = filling ? 10 : 3;
     const std::uint64_t op = rng.below(16);
     if (op < push_weight) {
-      const auto at = rng.below(4) < now_in_four ? now : now + 1 + static_cast<std::int64_t>(rng.below(spread));
-      const auto phase = static_cast<Phase>(rng.below(4));
-      const EventHandle handle = push(queue, at, phase, seq);
+      std::int64_t at;
+      Phase phase;
+      EventHandle handle;
+      if (channels && rng.below(2) == 0) {
+        const auto c = rng.below(kChannels);
+        at = now + delays[c];
+        phase = phases[c];
+        handle = queue.push_on(lanes[c], nullptr, 0, seq);
+        ++channel_pushes;
+      } else {
+        at = rng.below(4) < now_in_four ? now : now + 1 + static_cast<std::int64_t>(rng.below(spread));
+        phase = static_cast<Phase>(rng.below(4));
+        handle = push(queue, at, phase, seq);
+      }
       reference.push_back({at, phase, seq});
       every_handle.push_back(handle);
       handle_seq.push_back(seq);
@@ -321,6 +342,7 @@ void check_against_reference(std::uint64_t seed, std::uint64_t now_in_four, std:
   CHECK(cancels > 1000);
   CHECK(stale_cancels > 1000);
   CHECK(clock_moves > 50);
+  if (channels) CHECK(channel_pushes > 5000);
 }
 
 TEST_CASE_TEMPLATE("random pushes, cancels and pops match a sorted reference", Queue, EVENT_QUEUES) {
@@ -330,4 +352,8 @@ TEST_CASE_TEMPLATE("random pushes, cancels and pops match a sorted reference", Q
 TEST_CASE_TEMPLATE("bursts of events at the current time match a sorted reference", Queue, EVENT_QUEUES) {
   // Mostly zero-delay hops, so hundreds of events share the current time.
   check_against_reference<Queue>(20240602, 3, 2);
+}
+
+TEST_CASE_TEMPLATE("pushes on channels, cancels and pops match a sorted reference", Queue, EVENT_QUEUES) {
+  check_against_reference<Queue>(20261202, 1, 15, true);
 }
