@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -140,6 +141,121 @@ TEST_CASE("lru at capacity 3 evicts the least recently used; a hit is a use") {
   CHECK(c.evictions == 8);
   CHECK(c.resident_keys == 3);
   CHECK(c.bytes_held == 3);
+}
+
+namespace {
+
+// LRU as the obvious list in recency order (least recent first), searched
+// from the front, for the store's lru to be checked against call by call:
+// what each lookup finds and what each insert evicts, in order.
+class ReferenceLru {
+ public:
+  ReferenceLru(std::uint64_t keys, std::uint64_t bytes) : keys_(keys), bytes_(bytes) {}
+  bool lookup(std::uint64_t key) {
+    const auto at = find(key);
+    if (at == order_.end()) return false;
+    order_.splice(order_.end(), order_, at);
+    return true;
+  }
+  // The keys removed, in order, and whether the key is stored.
+  std::pair<std::vector<std::uint64_t>, bool> insert(std::uint64_t key, std::uint64_t size) {
+    std::vector<std::uint64_t> removed;
+    auto at = find(key);
+    if (size > bytes_) {
+      if (at != order_.end()) erase_at(at, removed);
+      return {removed, false};
+    }
+    const std::uint64_t old = at == order_.end() ? 0 : at->second;
+    const std::uint64_t more_keys = at == order_.end() ? 1 : 0;
+    // The least recent others go first; the key itself keeps its place.
+    for (auto it = order_.begin(); order_.size() + more_keys > keys_ || held_ - old + size > bytes_;) {
+      if (it->first == key) {
+        ++it;
+        continue;
+      }
+      it = erase_at(it, removed);
+    }
+    if (at != order_.end()) {
+      held_ = held_ - old + size;
+      at->second = size;
+      order_.splice(order_.end(), order_, at);
+    } else {
+      order_.emplace_back(key, size);
+      held_ += size;
+    }
+    return {removed, true};
+  }
+  bool erase(std::uint64_t key) {
+    const auto at = find(key);
+    if (at == order_.end()) return false;
+    std::vector<std::uint64_t> removed;
+    erase_at(at, removed);
+    return true;
+  }
+  void clear() {
+    order_.clear();
+    held_ = 0;
+  }
+
+ private:
+  using Order = std::list<std::pair<std::uint64_t, std::uint64_t>>;
+  Order::iterator find(std::uint64_t key) {
+    return std::find_if(order_.begin(), order_.end(), [key](const auto& e) { return e.first == key; });
+  }
+  Order::iterator erase_at(Order::iterator at, std::vector<std::uint64_t>& removed) {
+    removed.push_back(at->first);
+    held_ -= at->second;
+    return order_.erase(at);
+  }
+  std::uint64_t keys_, bytes_, held_ = 0;
+  Order order_;
+};
+
+}  // namespace
+
+TEST_CASE("lru hits and evicts as the obvious list does, call by call, under mixed operations") {
+  // Capacities of 40 keys and 2,000 bytes, sizes 1 to 100, Zipf keys over
+  // 400: hits, fills, replaces that grow (and evict others, never the key,
+  // even when it is the least recent), too large values, erases and
+  // flushes; with the arrays grown as the store fills, and reserved.
+  for (const bool reserved : {false, true}) {
+    CAPTURE(reserved);
+    sim::Rng rng(77);
+    const sim::Zipf zipf(400, 0.8);
+    CacheStore store(config(Eviction::Lru, 40, 2000));
+    if (reserved) store.reserve(40);
+    ReferenceLru reference(40, 2000);
+    std::uint64_t hits = 0, replaced = 0, evicted = 0;
+    for (int i = 0; i < 40000; ++i) {
+      const std::uint64_t key = zipf.sample(rng);
+      const std::uint64_t action = rng.below(100);
+      if (action < 70) {
+        const bool hit = store.lookup(key, sim::Time::zero()).hit();
+        REQUIRE(hit == reference.lookup(key));
+        hits += hit ? 1 : 0;
+      } else if (action < 97) {
+        const auto size = static_cast<std::uint32_t>(action < 96 ? 1 + rng.below(100) : 2001);
+        const bool present = store.peek(key) != nullptr;
+        const auto stored = store.insert(key, 1, size, sim::Time::zero(), kNever);
+        const auto expected = reference.insert(key, size);
+        REQUIRE(keys_of(stored.removed) == expected.first);
+        REQUIRE(stored.stored() == expected.second);
+        replaced += present && stored.stored() ? 1 : 0;
+        for (const auto& r : stored.removed) evicted += r.reason == Removal::Evicted ? 1 : 0;
+      } else if (action < 99) {
+        REQUIRE(store.erase(key).has_value() == reference.erase(key));
+      } else if (rng.below(20) == 0) {
+        store.flush();
+        reference.clear();
+      }
+      if (i % 97 == 0) store.check_invariants();
+    }
+    store.check_invariants();
+    // Every kind of step happened often.
+    CHECK(hits > 5000);
+    CHECK(replaced > 1000);
+    CHECK(evicted > 5000);
+  }
 }
 
 TEST_CASE("fifo at capacity 3 evicts the oldest inserted; hits do not reorder") {
