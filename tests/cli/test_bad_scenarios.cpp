@@ -933,6 +933,15 @@ TEST_CASE("a CDN refuses a static operation named twice, and store settings that
                              "3 problems; nothing was run\n");
 }
 
+TEST_CASE("a CDN of one edge has nowhere to send a crashed edge's users, and a negative delay is refused") {
+  auto r = refuse(with_cdn(R"(, "static_operations": ["read"], "failover_after_s": 5)"));
+  CHECK(r.outcome.err == only(r, "components[2].failover_after_s: there is no other edge to go to: add edges, or "
+                                 "remove failover_after_s"));
+  r = refuse(with_cdn(R"(, "edges": 2, "static_operations": ["read"], "failover_after_s": -1)"));
+  CHECK(r.outcome.err.find("components[2].failover_after_s: ") != std::string::npos);
+  CHECK(r.outcome.err.find("at least 0") != std::string::npos);
+}
+
 TEST_CASE("a CDN's origin must be a component that answers requests") {
   Json s = with_cdn(R"(, "static_operations": ["read"])");
   s["components"][2]["origin"] = "users";

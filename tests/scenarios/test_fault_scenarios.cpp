@@ -2,15 +2,18 @@
 // for their whole duration: a replica that crashes behind a round-robin load
 // balancer takes a third of the traffic down with it while it is down, and
 // a database slowed five times builds queues that drain once it is back; a
-// shard added to a ring moves a fifth of the keys, by mod N four fifths.
+// shard added to a ring moves a fifth of the keys, by mod N four fifths; a
+// crashed CDN edge's users fail until the crash is known, then move.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "models/runtime/hash_ring.h"
 #include "models/simulation/series.h"
+#include "sim/rng.h"
 #include "tests/scenarios/scenario_runs.h"
 
 namespace {
@@ -158,4 +161,49 @@ TEST_CASE("consistent-hashing-vs-mod-n: a fifth shard moves about 1/5 of the key
     const double expected = std::string(router) == "ring" ? ring["moved_fraction"].get<double>() : 0.2;
     CHECK(std::fabs(new_shard / all - expected) < 0.01);
   }
+}
+
+TEST_CASE("cdn-edge-failover: a crashed edge's users fail until the crash is known, then move; it returns cold") {
+  const Json r = full_run("cdn-edge-failover");
+  // Edge 1's users: those whose hash picks it of the four edges. Requests
+  // draw their users uniformly, so each interval's share of them is
+  // binomial around p.
+  std::uint64_t own = 0;
+  for (std::uint64_t user = 0; user < 100000; ++user) own += archsim::sim::mix64(user) % 4 == 1;
+  const double p = static_cast<double>(own) / 100000;
+  const Json t = column(r, "t_s"), failed = column(r, "failed"), offered = column(r, "offered");
+  const Json moved = column(r, "components.cdn.failed_over"), arrivals = column(r, "components.cdn.arrivals");
+  const Json edge_hit_rate = column(r, "components.cdn.edges[1].hit_rate");
+  double later_hit_rate = 0;
+  int later = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const double at = t[i].get<double>();
+    CAPTURE(at);
+    const double n = offered[i].get<double>();
+    const double noise = 4 * std::sqrt(p * (1 - p) / n);  // four standard errors of the share
+    if (at <= 60 || at >= 80) CHECK(failed[i] == 0);
+    if (at <= 70 || at > 120) CHECK(moved[i] == 0);
+    // Crashed, not yet known (60 to 70 s): edge 1's share fails; the first
+    // interval also fails what the edge held at 60 s (at 2,000 requests a
+    // second and at most 70 ms each, under 40 of edge 1's).
+    if (at > 60 && at <= 70) CHECK(std::fabs(failed[i].get<double>() / n - p) < noise + 40 / n);
+    // Known (70 to 120 s): the same share goes to the other edges, and
+    // nothing fails but the last refusals' replies still on their way back
+    // at 70 s (5 ms of edge 1's share: a few).
+    if (at > 70 && at <= 75) CHECK(failed[i].get<double>() < 20);
+    if (at > 75 && at <= 120)
+      CHECK(std::fabs(moved[i].get<double>() / arrivals[i].get<double>() - p) < noise);
+    if (at > 130) {
+      later_hit_rate += edge_hit_rate[i].get<double>();
+      ++later;
+    }
+  }
+  // Back at 120 s, empty: edge 1's hit rate over 120 to 125 s is well below
+  // its steady one (about 0.38, over about 2,100 lookups an interval: a
+  // standard error of 0.011; four of them, 0.044).
+  later_hit_rate /= later;
+  const double at_return = edge_hit_rate[static_cast<std::size_t>(std::find(t.begin(), t.end(), Json(125.0)) - t.begin())]
+                               .get<double>();
+  CHECK(at_return < later_hit_rate - 0.044);
+  CHECK(r["summary"]["failed"]["crashed"] == r["faults"]["timeline"][0]["failed"]["crashed"]);
 }

@@ -35,7 +35,14 @@ spec::NodeRef cdn_spec() {
                                                    "keeps to one edge), or each edge in turn",
                                                    {"user", "round_robin"})
                                      .default_value("user"))
-        .to(&Config::edge_choice);
+        .to(&Config::edge_choice)
+        .optional("failover_after_s",
+                  Spec::number("After an edge crashes, the requests that pick it go to another edge this long later "
+                               "(health checks and DNS catching up); by default they are refused while it is down")
+                      .unit("s")
+                      .min(0)
+                      .max(sim::kMaxTimeSeconds))
+        .to(&Config::failover_after_s);
     declare_store(cdn, &Config::store, &Config::ttl_s, "each edge");
     cdn.optional("value_size", size_distribution_spec(), Json{{"type", "constant"}, {"value_bytes", 1024}})
         .to(&Config::value_size)
@@ -55,6 +62,8 @@ spec::NodeRef cdn_spec() {
                                                             std::to_string(j) + "]");
             break;
           }
+      if (v.contains("failover_after_s") && v.value("edges", std::int64_t{1}) < 2)
+        errors.add(path / "failover_after_s", "there is no other edge to go to: add edges, or remove failover_after_s");
       check_store(v, path, errors, "the edges have no capacity_keys or capacity_bytes");
     });
     return cdn.build();
@@ -107,7 +116,7 @@ namespace {
 
 // Everything an edge counted between two instants, as the results show it.
 template <class Counters>
-Json edge_figures(const Counters& a, const Counters& w, bool coalesce) {
+Json edge_figures(const Counters& a, const Counters& w, bool coalesce, bool failover) {
   const auto share = [](std::uint64_t part, std::uint64_t whole) {
     return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
   };
@@ -115,6 +124,7 @@ Json edge_figures(const Counters& a, const Counters& w, bool coalesce) {
   const std::uint64_t served = a.bytes_served - w.bytes_served;
   Json out = Json::object();
   out["requests"] = a.requests - w.requests;
+  if (failover) out["failed_over"] = a.failed_over - w.failed_over;
   out["lookups"] = lookups;
   out["hits"] = hits;
   out["misses"] = a.misses - w.misses;
@@ -145,6 +155,7 @@ Cdn::Cdn(CdnConfig config, Context& context)
       coalesce_(config.coalesce),
       mark_(context.requests.new_holder_mark()) {
   if (config.ttl_s) ttl_ = sim::Time::from_s(*config.ttl_s);
+  if (config.failover_after_s) failover_after_ = sim::Time::from_s(*config.failover_after_s);
   // One stream for the CDN: hit times, and the draws of random eviction.
   for (Edge& edge : edges_) edge.store = std::make_unique<CacheStore>(config.store, &rng_);
 
@@ -158,6 +169,9 @@ Cdn::Cdn(CdnConfig config, Context& context)
   metrics_.ratio("offload", "", "Origin offload: 1 - origin_fetches / lookups, the share of static reads the origin "
                                 "never saw (hits, and misses that shared a fetch)",
                  &total_.offloaded, &total_.lookups);
+  if (failover_after_)
+    metrics_.count("failed_over", "requests",
+                   "Requests whose own edge was known to be down, served by another edge instead", &total_.failed_over);
   metrics_.count("origin_fetches", "requests", "Misses sent to the origin", &total_.fetches);
   metrics_.count("passed_through", "requests",
                  "Requests sent to the origin uncached: other operations, and writes and deletes", &total_.passed_through);
@@ -187,7 +201,7 @@ Cdn::Cdn(CdnConfig config, Context& context)
   metrics_.extra("by_edge", [this](sim::Time, sim::Time) {
     Json out = Json::array();
     for (const Edge& edge : edges_) {
-      Json e = edge_figures(edge.counters, edge.window, coalesce_);
+      Json e = edge_figures(edge.counters, edge.window, coalesce_, failover_after_.has_value());
       e["keys_held"] = edge.keys_held;
       e["bytes_held"] = edge.bytes_held;
       out.push_back(std::move(e));
@@ -262,25 +276,55 @@ void Cdn::start() {
   for (Edge& edge : edges_) edge.store->reserve(keys);
 }
 
-std::size_t Cdn::edge_for(const Request& request) {
+Cdn::Choice Cdn::edge_for(const Request& request) {
   const std::size_t n = edges_.size();
-  if (n == 1) return 0;
+  if (n == 1) return {0, false};
   if (edge_choice_ == CdnConfig::EdgeChoice::RoundRobin) {
-    const std::size_t i = next_edge_;
+    // A turn that falls on an edge known to be down passes to the next
+    // edge that is not, and the turns go on from there; with every edge
+    // known to be down, the turn's own edge refuses the request.
+    const std::size_t own = next_edge_;
+    std::size_t i = own;
+    for (std::size_t k = 1; k < n && known_down(i); ++k) i = (own + k) % n;
+    if (known_down(i)) i = own;
     next_edge_ = i + 1 == n ? 0 : i + 1;
-    return i;
+    return {i, i != own};
   }
-  return static_cast<std::size_t>(sim::mix64(request.user_id) % n);
+  const auto own = static_cast<std::size_t>(sim::mix64(request.user_id) % n);
+  if (!known_down(own)) [[likely]]
+    return {own, false};
+  const std::size_t other = stand_in(own, request.user_id);
+  return {other, other != own};
+}
+
+std::size_t Cdn::stand_in(std::size_t own, std::uint64_t user) const {
+  // Rendezvous hashing: each (user, edge) pair has a fixed weight, and the
+  // user goes to the heaviest edge available. An edge going down moves only
+  // its own users, each to their next heaviest: spread over the others.
+  std::size_t best = own;
+  std::uint64_t heaviest = 0;
+  for (std::size_t e = 0; e < edges_.size(); ++e) {
+    if (e == own || known_down(e)) continue;
+    const std::uint64_t weight = sim::mix64(user ^ sim::mix64(e + 0x9E3779B97F4A7C15ULL));
+    if (best == own || weight > heaviest) {
+      best = e;
+      heaviest = weight;
+    }
+  }
+  return best;
 }
 
 void Cdn::on_request(Request& request) {
   ++stats_.counters.arrivals;
   request.arrived = now();
-  const std::size_t e = edge_for(request);
+  const Choice choice = edge_for(request);
+  const std::size_t e = choice.edge;
   Edge& edge = edges_[e];
   // The request is at that replica: its calls to the origin go from it.
   request.instance = static_cast<std::int32_t>(e);
   count(edge, [](Counters& c) { ++c.requests; });
+  if (choice.failed_over) [[unlikely]]
+    count(edge, [](Counters& c) { ++c.failed_over; });
   if (edge.down) [[unlikely]] {
     ++stats_.counters.rejected;
     request.failure = crashed_;
@@ -354,8 +398,14 @@ void Cdn::look_up(Edge& edge, Request& request) {
 }
 
 void Cdn::on_timer(std::uint32_t kind, std::uint64_t data) {
+  if (kind == kCrashKnown) {
+    // The fault timeline hears of it as the crash's detection (a timer of
+    // an earlier crash, the edge having recovered since, finds it not yet known).
+    if (known_down(static_cast<std::size_t>(data)))
+      context_.detections.detected(*this, static_cast<std::int32_t>(data), *this, now());
+    return;
+  }
   assert(kind == kHitDone && data < hits_.size());
-  (void)kind;
   const auto slot = static_cast<std::uint32_t>(data);
   const Hit hit = hits_[slot];
   hits_[slot] = Hit{nullptr, 0, free_hit_};
@@ -465,7 +515,10 @@ bool Cdn::on_fault(const FaultAction& action) {
       each([this](std::size_t e) { crash(e); });
       return true;
     case FaultAction::Kind::Recover:
-      each([this](std::size_t e) { edges_[e].down = false; });
+      each([this](std::size_t e) {
+        edges_[e].down = false;
+        edges_[e].known_down_at = sim::Time::max();
+      });
       return true;
     case FaultAction::Kind::Flush:
       each([this](std::size_t e) { purge(e); });
@@ -484,6 +537,10 @@ void Cdn::crash(std::size_t e) {
   // Registered before the run by the fault timeline that planned the crash.
   crashed_ = context_.failures.intern("crashed");
   edge.down = true;
+  if (failover_after_) {
+    edge.known_down_at = now() + *failover_after_;
+    context_.engine.post_in(*failover_after_, sim::Phase::Timer, this, kCrashKnown, e);
+  }
   context_.callers_may_give_up = true;
   // What the edge holds: its hits under way (their ends, when they come,
   // find them gone), then the requests waiting on the origin, in the
@@ -536,6 +593,7 @@ void Cdn::check_invariants() const {
     const CacheCounters& s = edge.store->counters();
     edge.store->check_invariants_spaced(now() >= context_.end);  // a walk of every entry: spaced out
     assert(edge.held >= 0);
+    assert(c.failed_over <= c.requests && (failover_after_ || c.failed_over == 0));
     assert(c.lookups == s.lookups && c.hits == s.hits && c.misses == s.misses);
     assert(c.evictions == s.evictions && c.expirations == s.expirations);
     // Every miss made a fetch or waited for one; every fetch and pass-through reached the origin.

@@ -35,14 +35,22 @@
 // Faults: a crash of an edge (NAME[i], or every edge) fails what it holds
 // (hits being served, requests waiting on the origin: their fetches' late
 // answers are dropped) and refuses what comes to it; it restarts empty
-// (cold). A flush (a purge) empties an edge's store at an instant, or every
-// edge's; a fetch sent before the purge fills nothing when it comes back.
+// (cold). With `failover_after_s`, the crash is known that long after it
+// (health checks, DNS catching up), and from then on the requests that pick
+// the edge go to another one that is not known to be down: by user, the one
+// of highest weight for the user (rendezvous hashing, so a crashed edge's
+// users spread over the others and everyone else stays put); round robin,
+// the next in turn. They come back the moment the edge recovers. A flush (a
+// purge) empties an edge's store at an instant, or every edge's; a fetch
+// sent before the purge fills nothing when it comes back.
 //
-// Not modelled here: moving a crashed edge's users to another edge (health
-// checks, GeoDNS), tiered caches (an edge asking a parent edge), sizes by
-// operation, partial objects and range requests, stale copies against the
-// origin's data, conditional revalidation, the edge's own time on a miss or
-// a pass-through, bandwidth of the edges or their links.
+// Not modelled here: the distance to a stand-in edge (a request moved to
+// another edge crosses the link its own edge would have: regions will
+// price it), health checks that notice a recovery late, tiered caches (an
+// edge asking a parent edge), sizes by operation, partial objects and range
+// requests, stale copies against the origin's data, conditional
+// revalidation, the edge's own time on a miss or a pass-through, bandwidth
+// of the edges or their links.
 #pragma once
 
 #include <memory>
@@ -73,6 +81,7 @@ struct CdnConfig {
   std::string origin;
   std::vector<std::string> static_operations;
   bool coalesce = false;
+  std::optional<double> failover_after_s;  // none: a crashed edge's requests are refused while it is down
 };
 
 spec::NodeRef cdn_spec();
@@ -103,8 +112,9 @@ class Cdn final : public Component {
   static constexpr std::size_t kMaxEdgeSeries = 32;
 
  private:
-  // A hit's end; its data is the hit's place in hits_.
-  enum Timer : std::uint32_t { kHitDone = kFirstTimer };
+  // A hit's end (its data is the hit's place in hits_), and the instant an
+  // edge's crash is known (its data is the edge).
+  enum Timer : std::uint32_t { kHitDone = kFirstTimer, kCrashKnown };
   // A hit being served: its request (null once a crash failed it) and the
   // size it serves; free places are linked by next_free.
   struct Hit {
@@ -116,6 +126,7 @@ class Cdn final : public Component {
   // What an edge (and the CDN in total) counts, cumulative from time zero.
   struct Counters {
     std::uint64_t requests = 0;        // that reached it, refused ones included
+    std::uint64_t failed_over = 0;     // of those, requests whose own edge was known to be down
     std::uint64_t lookups = 0, hits = 0, misses = 0;
     std::uint64_t passed_through = 0;  // sent to the origin uncached
     std::uint64_t fetches = 0;         // misses sent to the origin
@@ -131,6 +142,7 @@ class Cdn final : public Component {
 
     void add(const Counters& o) {
       requests += o.requests;
+      failed_over += o.failed_over;
       lookups += o.lookups;
       hits += o.hits;
       misses += o.misses;
@@ -157,12 +169,23 @@ class Cdn final : public Component {
     SingleFlight flights;  // coalesce: the fetches under way
     Counters counters, window;
     bool down = false;
+    sim::Time known_down_at = sim::Time::max();  // down, from when its requests go to another edge
     sim::Time purged{};  // fetches sent before this fill nothing
     std::int64_t held = 0;  // requests at the edge: hits being served, and those waiting on the origin
     std::uint64_t keys_held = 0, bytes_held = 0;  // as last added to the totals' levels
   };
 
-  std::size_t edge_for(const Request& request);
+  // The edge a request goes to, and whether it stands in for the request's
+  // own edge, known to be down.
+  struct Choice {
+    std::size_t edge;
+    bool failed_over;
+  };
+  Choice edge_for(const Request& request);
+  bool known_down(std::size_t edge) const { return edges_[edge].down && now() >= edges_[edge].known_down_at; }
+  // By user, while the user's edge is known to be down: of the others not
+  // known to be down, the one of highest weight for the user; `own` if none.
+  std::size_t stand_in(std::size_t own, std::uint64_t user) const;
   // What an edge stores a response as: the object its operation and key
   // name (a URL), so that an image and a script of one key are two objects.
   // Keys are below kKeys (workloads draw at most 10^12).
@@ -203,6 +226,7 @@ class Cdn final : public Component {
   std::vector<std::string> static_names_;
   std::vector<bool> static_;  // by operation index
   bool coalesce_;
+  std::optional<sim::Time> failover_after_;  // from a crash until its requests go elsewhere
   std::uint32_t mark_;  // Request::held_by of the requests waiting on the origin
   // The hits being served, grown to the most ever served at once, then
   // reused: no state on the request (whose scratch is its sender's).

@@ -4,10 +4,12 @@
 // edge, a purge, coalescing, a failed fetch, and edges placed one by one.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "models/types/data/cdn.h"
+#include "sim/rng.h"
 #include "tests/models/model_helpers.h"
 
 using archsim::test_models::count;
@@ -200,6 +202,100 @@ TEST_CASE("a crash of one edge fails what it holds and refuses what comes; it re
     CHECK(count(cdn["rejected"]) == 1);
     CHECK(count(cdn["by_edge"][0]["misses"]) == 4);
     CHECK(count(cdn["by_edge"][1]["misses"]) == 3);
+  }
+}
+
+TEST_CASE("with failover_after_s, a crashed edge's requests go to another edge once the crash is known") {
+  SUBCASE("by user: refused until the crash is known, then served by the other edge; back home on recovery") {
+    // One user, who hashes to edge 1. Edge 1 misses at 10 and hits at 20;
+    // the crash at 30.5 fails the hit under way (30 to 31) and the request
+    // at 40 is refused. Known 19.5 ms after the crash, at 50: the requests
+    // at 50 to 490 go to edge 0, which misses at 50 (filled at 55) and hits
+    // after. Edge 1 is back at 500, empty: it misses at 500 and hits after.
+    const auto r = run_scenario(
+        timeline(R"(, "edges": 2, "failover_after_s": 0.0195)", false,
+                 faults(R"({ "at_s": 0.0305, "until_s": 0.5, "action": "crash", "target": "cdn[1]" })")));
+    const auto& cdn = r["components"]["cdn"];
+    const auto& edges = cdn["by_edge"];
+    CHECK(count(r["workloads"]["reader"]["failed"]["crashed"]) == 2);
+    CHECK(count(cdn["rejected"]) == 1);
+    CHECK(count(cdn["failed_over"]) == 45);
+    CHECK(count(edges[0]["requests"]) == 45);
+    CHECK(count(edges[0]["failed_over"]) == 45);
+    CHECK(count(edges[0]["misses"]) == 1);
+    CHECK(count(edges[0]["hits"]) == 44);
+    CHECK(count(edges[1]["requests"]) == 4 + 50);
+    CHECK(count(edges[1]["failed_over"]) == 0);
+    CHECK(count(edges[1]["misses"]) == 2);
+    CHECK(count(cdn["hits"]) == 97 - 2);
+    CHECK(count(cdn["origin_fetches"]) == 3);
+    // The fault timeline takes the instant the crash is known as its detection.
+    const auto& fault = r["faults"]["timeline"][0];
+    CHECK(number(fault["detection_s"]) == doctest::Approx(0.0195));
+    CHECK(fault["detected_by"] == "cdn");
+  }
+  SUBCASE("without it the same crash refuses every request until the edge recovers") {
+    const auto r = run_scenario(
+        timeline(R"(, "edges": 2)", false,
+                 faults(R"({ "at_s": 0.0305, "until_s": 0.5, "action": "crash", "target": "cdn[1]" })")));
+    const auto& cdn = r["components"]["cdn"];
+    CHECK(count(r["workloads"]["reader"]["failed"]["crashed"]) == 1 + 46);  // the hit at 30; 40 to 490 refused
+    CHECK(count(cdn["by_edge"][0]["requests"]) == 0);
+    CHECK(!cdn.contains("failed_over"));
+    CHECK(r["faults"]["timeline"][0]["detection_s"].is_null());
+  }
+  SUBCASE("round robin: the down edge's turns pass to the next edge, and the turns go on from there") {
+    // Three edges, edge 1 down (and known) from 0.5 ms for the whole run:
+    // 10 to edge 0, 20 to edge 2 (edge 1's turn), 30 to edge 0, 40 to edge
+    // 2, ...: 50 and 49 requests, each edge missing once; nothing fails.
+    const auto r = run_scenario(
+        timeline(R"(, "edges": 3, "edge_choice": "round_robin", "failover_after_s": 0)", false,
+                 faults(R"({ "at_s": 0.0005, "action": "crash", "target": "cdn[1]" })")));
+    const auto& cdn = r["components"]["cdn"];
+    const auto& edges = cdn["by_edge"];
+    CHECK(count(r["workloads"]["reader"]["failed"]["total"]) == 0);
+    CHECK(count(edges[0]["requests"]) == 50);
+    CHECK(count(edges[1]["requests"]) == 0);
+    CHECK(count(edges[2]["requests"]) == 49);
+    CHECK(count(edges[2]["failed_over"]) == 49);
+    CHECK(count(edges[0]["misses"]) == 1);
+    CHECK(count(edges[2]["misses"]) == 1);
+  }
+  SUBCASE("every edge down: the requests are refused as without failover") {
+    const auto r = run_scenario(timeline(R"(, "edges": 2, "failover_after_s": 0)", false,
+                                         faults(R"({ "at_s": 0.5005, "action": "crash", "target": "cdn" })")));
+    const auto& cdn = r["components"]["cdn"];
+    CHECK(count(r["workloads"]["reader"]["failed"]["crashed"]) == 50);  // the hit at 500 under way; 510 to 990
+    CHECK(count(cdn["failed_over"]) == 0);
+  }
+}
+
+TEST_CASE("by user, a crashed edge's users spread over the other edges, and nobody else moves") {
+  // 1,000 users over 4 edges; edge 2 down from time zero, known at once.
+  // Its users (about a quarter) go to the other three, about a third each
+  // (rendezvous hashing); the others keep their own edge. A user's own edge
+  // is mix64(user) mod 4: computed here, independently of the CDN.
+  auto text = timeline(R"(, "edges": 4, "failover_after_s": 0)", false,
+                       faults(R"({ "at_s": 0, "action": "crash", "target": "cdn[2]" })"));
+  replace_first(text, R"("rate_qps": 100)", R"("rate_qps": 20000)");
+  replace_first(text, R"("users": { "count": 1 })", R"("users": { "count": 1000 })");
+  const auto r = run_scenario(text);
+  const auto& cdn = r["components"]["cdn"];
+  const auto& edges = cdn["by_edge"];
+  const double requests = count(cdn["arrivals"]);
+  const double moved = count(cdn["failed_over"]);
+  CHECK(count(r["workloads"]["reader"]["failed"]["total"]) == 0);
+  CHECK(count(edges[2]["requests"]) == 0);
+  std::uint64_t own_users = 0;
+  for (std::uint64_t user = 0; user < 1000; ++user) own_users += archsim::sim::mix64(user) % 4 == 2;
+  // Requests are drawn over the users uniformly: the moved share is edge 2's
+  // users' share, within 4 standard errors of a binomial proportion.
+  const double p = static_cast<double>(own_users) / 1000;
+  CHECK(std::abs(moved / requests - p) < 4 * std::sqrt(p * (1 - p) / requests));
+  for (int e : {0, 1, 3}) {
+    const double took = count(edges[e]["failed_over"]);
+    CHECK(took > 0.2 * moved);
+    CHECK(took < 0.47 * moved);
   }
 }
 
