@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <charconv>
 #include <chrono>
@@ -511,11 +512,13 @@ std::optional<models::Scenario> load(const std::string& path, const std::vector<
   return scenario;
 }
 
-// Set by the SIGINT handler, read between slices of a run. A handler may do
-// no more than set a flag of this type.
-volatile std::sig_atomic_t interrupt_requested = 0;
+// Set by the SIGINT handler, read between slices of a run, by every thread
+// of a command that runs several. A handler may do no more than set a flag
+// of this kind: an atomic that needs no lock.
+std::atomic<bool> interrupt_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
-extern "C" void on_interrupt(int) { interrupt_requested = 1; }
+extern "C" void on_interrupt(int) { interrupt_requested.store(true, std::memory_order_relaxed); }
 
 // Catches SIGINT for the length of a run. SA_RESETHAND puts the default
 // action back as the first one is delivered, so a second Ctrl-C ends the
@@ -524,7 +527,7 @@ extern "C" void on_interrupt(int) { interrupt_requested = 1; }
 class InterruptGuard {
  public:
   explicit InterruptGuard(bool enabled) {
-    interrupt_requested = 0;
+    interrupt_requested.store(false, std::memory_order_relaxed);
     if (!enabled || ::sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
     struct sigaction action {};
     action.sa_handler = on_interrupt;
@@ -537,7 +540,7 @@ class InterruptGuard {
   }
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
-  bool requested() const { return interrupt_requested != 0; }
+  bool requested() const { return interrupt_requested.load(std::memory_order_relaxed); }
 
  private:
   struct sigaction previous_ {};
@@ -694,12 +697,37 @@ int run_replications(const Parsed& parsed, const std::string& path, const models
     tasks.push_back({&scenario, options, false});
   }
   std::vector<Json> runs;
+  bool interrupted = false;
   {
+    const InterruptGuard interrupts(console.interrupt);
     RunsProgress progress(err, console.progress && !quiet, "replications", tasks.size());
-    runs = run_tasks(tasks, jobs, progress.batch(0));
+    runs = run_tasks(tasks, jobs, progress.batch(0), [&interrupts] { return !interrupts.requested(); });
+    interrupted = interrupts.requested();
   }
-  Json results = replicated_results(runs, seeds, run_options.seed.value_or(scenario.config["seed"].get<std::uint64_t>()),
-                                    warmup);
+  std::vector<std::uint64_t> used_seeds = seeds;
+  if (interrupted) {
+    // Ctrl-C: the replications that ran to their end are reported, those cut
+    // short or never started are left out.
+    std::vector<Json> whole;
+    used_seeds.clear();
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      if (!runs[i].is_null() && runs[i]["run"]["stop_reason"] != "interrupted") {
+        whole.push_back(std::move(runs[i]));
+        used_seeds.push_back(seeds[i]);
+      }
+    runs = std::move(whole);
+    if (runs.size() < 2) {
+      err << "archsim: interrupted with " << runs.size() << " of " << seeds.size()
+          << " replications run to their end; an interval needs two: nothing was written\n";
+      return kExitStoppedEarly;
+    }
+  }
+  Json results = replicated_results(runs, used_seeds,
+                                    run_options.seed.value_or(scenario.config["seed"].get<std::uint64_t>()), warmup);
+  if (interrupted) {
+    results["replications"]["interrupted"] = true;
+    results["replications"]["requested"] = seeds.size();
+  }
   results["run"]["arguments"] = shaping_arguments(parsed, path);
   results["run"]["overrides"] = parsed.values("set");
   if (!json_path.empty() && !write_output(json_path, results.dump(2) + "\n", out, err)) return kExitUsage;
@@ -720,18 +748,22 @@ int run_replications(const Parsed& parsed, const std::string& path, const models
       for (std::size_t g = 0; g < verdicts.size(); ++g) {
         ++verdicts[g].replications;
         if (one[g].met) ++verdicts[g].replications_met;
-        else verdicts[g].seeds_missed.push_back(seeds[i]);
+        else verdicts[g].seeds_missed.push_back(used_seeds[i]);
       }
     }
     for (const auto& v : verdicts) goals_failed = goals_failed || !v.met;
     (json_path == "-" ? err : out) << format_verdicts(verdicts);
   }
+  if (interrupted)
+    err << "archsim: interrupted: " << runs.size() << " of " << seeds.size()
+        << " replications ran to their end, and the figures are theirs\n";
   for (std::size_t i = 0; i < runs.size(); ++i)
     if (!runs[i]["run"]["completed"].get<bool>()) {
-      err << "archsim: replication " << i + 1 << " (seed " << seeds[i] << ") stopped early "
+      err << "archsim: replication " << i + 1 << " (seed " << used_seeds[i] << ") stopped early "
           << runs[i]["run"]["problem"].get<std::string>() << "; its figures cover the time simulated until then\n";
       return kExitStoppedEarly;
     }
+  if (interrupted) return kExitStoppedEarly;
   return goals_failed ? kExitGoalsFailed : kExitOk;
 }
 

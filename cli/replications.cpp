@@ -41,18 +41,21 @@ class NoSeries final : public models::SeriesSink {
   void row(const std::vector<double>&) override {}
 };
 
-Json run_task(const RunTask& task) {
+Json run_task(const RunTask& task, const std::function<bool()>& keep_going) {
+  if (keep_going && !keep_going()) return nullptr;
   models::Simulation simulation(*task.scenario, task.options);
   NoSeries discard;
   if (!task.keep_series) simulation.stream_series_to(&discard);
-  simulation.run();
+  if (keep_going) simulation.run([&keep_going](sim::Time, sim::Time) { return keep_going(); });
+  else simulation.run();
   return simulation.results();
 }
 
 }  // namespace
 
 std::vector<Json> run_tasks(const std::vector<RunTask>& tasks, unsigned jobs,
-                            const std::function<void(std::size_t done)>& done) {
+                            const std::function<void(std::size_t done)>& done,
+                            const std::function<bool()>& keep_going) {
   std::vector<Json> results(tasks.size());
   std::mutex progress;
   std::size_t finished = 0;
@@ -64,7 +67,7 @@ std::vector<Json> run_tasks(const std::vector<RunTask>& tasks, unsigned jobs,
   const unsigned threads = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(tasks.size())));
   if (threads == 1) {
     for (std::size_t i = 0; i < tasks.size(); ++i) {
-      results[i] = run_task(tasks[i]);
+      results[i] = run_task(tasks[i], keep_going);
       finish();
     }
     return results;
@@ -74,7 +77,7 @@ std::vector<Json> run_tasks(const std::vector<RunTask>& tasks, unsigned jobs,
   for (unsigned t = 0; t < threads; ++t)
     pool.emplace_back([&] {
       for (std::size_t i = next++; i < tasks.size(); i = next++) {
-        results[i] = run_task(tasks[i]);
+        results[i] = run_task(tasks[i], keep_going);
         finish();
       }
     });
@@ -247,7 +250,11 @@ std::string format_replicated_report(const Json& replicated) {
   const Json& ci = replicated["ci95"];
   std::string out = "archsim " + replicated["archsim_version"].get<std::string>() + " · scenario \"" +
                     replicated["scenario"].get<std::string>() + "\" · " + std::to_string(r["count"].get<int>()) +
-                    " replications from seed " + std::to_string(replicated["seed"].get<std::uint64_t>()) + "\n";
+                    " replications from seed " + std::to_string(replicated["seed"].get<std::uint64_t>());
+  if (r.value("interrupted", false))
+    out += " (interrupted: " + std::to_string(r["count"].get<int>()) + " of " +
+           std::to_string(r["requested"].get<int>()) + " ran to their end)";
+  out += "\n";
   const Json& w = r["warmup"];
   out += "measured " + short_number(replicated["measured_s"].get<double>()) + " s of each run after a warm-up of " +
          short_number(replicated["warmup_s"].get<double>()) + " s";

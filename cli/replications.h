@@ -39,8 +39,13 @@ struct RunTask {
 // another and each lands in its own place.
 // `done`, if given, is told how many tasks have finished each time one does,
 // one call at a time (from the thread that finished it): for a progress line.
+// `keep_going`, if given, is asked between slices of every run and before
+// each task starts, from any thread: once it says no, the runs under way stop
+// where they are (their results say "interrupted") and the tasks not started
+// are left out (null in the returned list).
 std::vector<spec::Json> run_tasks(const std::vector<RunTask>& tasks, unsigned jobs,
-                                  const std::function<void(std::size_t done)>& done = {});
+                                  const std::function<void(std::size_t done)>& done = {},
+                                  const std::function<bool()>& keep_going = {});
 
 // The number of threads of --jobs when not given: the machine's cores.
 unsigned default_jobs();

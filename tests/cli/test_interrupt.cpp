@@ -1,6 +1,7 @@
 // A long run shows its progress on standard error when that is a terminal,
 // and Ctrl-C (SIGINT) stops it like a limit: exit code 3, with the partial
-// results written. The interrupt is tested on the archsim executable, as a
+// results written; replications stop too, and those that ran to their end
+// are reported. The interrupt is tested on the archsim executable, as a
 // child process; the progress line in-process, where the tests can ask for it.
 #include <doctest/doctest.h>
 
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/replications.h"
 #include "tests/cli/cli_helpers.h"
 
 namespace {
@@ -89,6 +91,30 @@ std::optional<int> wait_for(pid_t pid, std::chrono::seconds limit) {
   return std::nullopt;
 }
 
+// Sends SIGINT to the child once archsim has put its handler in place
+// (before, SIGINT would simply end it), however long a loaded machine takes
+// to get there; false if it never does (the child is then killed).
+bool interrupt_when_ready(pid_t child) {
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  bool ready = false;
+  while (!ready && Clock::now() < deadline) {
+    const auto caught = catches(child, SIGINT);
+    if (!caught) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));  // no /proc: give it a moment
+      ready = true;
+    } else {
+      ready = *caught;
+      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (!ready) {
+    wait_for(child, std::chrono::seconds(0));
+    return false;
+  }
+  ::kill(child, SIGINT);
+  return true;
+}
+
 // A run of the M/M/1 scenario far longer than any test may take (about
 // 6e9 events: minutes on a fast machine), so only an interrupt ends it soon.
 std::vector<std::string> long_run(const std::string& file) {
@@ -106,25 +132,7 @@ TEST_CASE("Ctrl-C stops a run like a limit: exit code 3, the partial results wri
   const pid_t child = start(args, out_path, err_path);
   REQUIRE(child > 0);
 
-  // Send SIGINT once archsim has put its handler in place (before, SIGINT
-  // would simply end it), however long a loaded machine takes to get there.
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  bool ready = false;
-  while (!ready && Clock::now() < deadline) {
-    const auto caught = catches(child, SIGINT);
-    if (!caught) {
-      std::this_thread::sleep_for(std::chrono::seconds(1));  // no /proc: give it a moment
-      ready = true;
-    } else {
-      ready = *caught;
-      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  if (!ready) {
-    wait_for(child, std::chrono::seconds(0));
-    FAIL("archsim did not install its SIGINT handler within 60 s");
-  }
-  ::kill(child, SIGINT);
+  if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
   const auto status = wait_for(child, std::chrono::seconds(120));
   REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
   REQUIRE(WIFEXITED(*status));
@@ -145,6 +153,59 @@ TEST_CASE("Ctrl-C stops a run like a limit: exit code 3, the partial results wri
   CHECK(contains(err, "archsim: the run stopped early " + problem +
                           "; the results cover the time simulated until then\n"));
   CHECK(!contains(err, "\r"));  // standard error is a file here: no progress line
+}
+
+TEST_CASE("Ctrl-C during replications reports those that ran to their end, or writes nothing with fewer than two") {
+  TempDir dir("interrupt");
+  const std::string file = (source_dir() / "scenarios/mm1.json").string();
+  const std::string out_path = dir.file("stdout.txt"), err_path = dir.file("stderr.txt");
+  SUBCASE("many short replications, one after another: the first ones are reported, the rest left out") {
+    // 1,000 replications of 120 s of M/M/1 (about 10^5 events each, in all
+    // tens of seconds) on one thread, interrupted 2 s after the handler is in.
+    const std::string json = dir.file("replicated.json");
+    const pid_t child = start({"run", file, "--duration", "120s", "--replications", "1000", "--jobs", "1", "--json", json},
+                              out_path, err_path);
+    REQUIRE(child > 0);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
+    const auto status = wait_for(child, std::chrono::seconds(120));
+    REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
+    REQUIRE(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == archsim::cli::kExitStoppedEarly);
+    const Json r = Json::parse(read_file(json));
+    const Json& replications = r["replications"];
+    const auto count = replications["count"].get<std::size_t>();
+    CHECK(count >= 2);
+    CHECK(count < 1000);
+    CHECK(replications["interrupted"] == true);
+    CHECK(replications["requested"] == 1000);
+    CHECK(replications["completed"] == true);  // each one reported ran to its end
+    // One thread takes them in turn: those reported are the first seeds.
+    const auto all = archsim::cli::replication_seeds(1, 1000);
+    CHECK(replications["seeds"] == Json(std::vector<std::uint64_t>(all.begin(), all.begin() + count)));
+    CHECK(r["mean"]["summary"]["throughput_qps"].get<double>() > 0);
+    const std::string n = std::to_string(count);
+    CHECK(contains(read_file(out_path), " · " + n + " replications from seed 1 (interrupted: " + n + " of 1000 ran to "
+                                           "their end)\n"));
+    CHECK(read_file(err_path) == "archsim: interrupted: " + n + " of 1000 replications ran to their end, and the "
+                                 "figures are theirs\n");
+  }
+  SUBCASE("two long replications, neither at its end: nothing is written") {
+    const std::string json = dir.file("none.json");
+    auto args = long_run(file);
+    args.insert(args.end(), {"--replications", "2", "--jobs", "1", "--json", json});
+    const pid_t child = start(args, out_path, err_path);
+    REQUIRE(child > 0);
+    if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
+    const auto status = wait_for(child, std::chrono::seconds(120));
+    REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
+    REQUIRE(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == archsim::cli::kExitStoppedEarly);
+    CHECK(!std::filesystem::exists(json));
+    CHECK(read_file(out_path).empty());
+    CHECK(read_file(err_path) == "archsim: interrupted with 0 of 2 replications run to their end; an interval needs "
+                                 "two: nothing was written\n");
+  }
 }
 
 TEST_CASE("the progress line is drawn in place and erased before the report; the results do not change") {
