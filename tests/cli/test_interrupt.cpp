@@ -115,6 +115,20 @@ bool interrupt_when_ready(pid_t child) {
   return true;
 }
 
+// Runs `archsim ARGS...`, interrupts it `after` its handler is in place,
+// and returns its exit code once it has stopped.
+int interrupted_exit(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path,
+                     std::chrono::seconds after = std::chrono::seconds(0)) {
+  const pid_t child = start(args, out_path, err_path);
+  REQUIRE(child > 0);
+  std::this_thread::sleep_for(after);
+  if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
+  const auto status = wait_for(child, std::chrono::seconds(120));
+  REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
+  REQUIRE(WIFEXITED(*status));
+  return WEXITSTATUS(*status);
+}
+
 // A run of the M/M/1 scenario far longer than any test may take (about
 // 6e9 events: minutes on a fast machine), so only an interrupt ends it soon.
 std::vector<std::string> long_run(const std::string& file) {
@@ -129,14 +143,7 @@ TEST_CASE("Ctrl-C stops a run like a limit: exit code 3, the partial results wri
   const std::string out_path = dir.file("stdout.txt"), err_path = dir.file("stderr.txt");
   auto args = long_run((source_dir() / "scenarios/mm1.json").string());
   args.insert(args.end(), {"--json", json, "--csv", csv});
-  const pid_t child = start(args, out_path, err_path);
-  REQUIRE(child > 0);
-
-  if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
-  const auto status = wait_for(child, std::chrono::seconds(120));
-  REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
-  REQUIRE(WIFEXITED(*status));
-  CHECK(WEXITSTATUS(*status) == archsim::cli::kExitStoppedEarly);
+  CHECK(interrupted_exit(args, out_path, err_path) == archsim::cli::kExitStoppedEarly);
 
   const Json r = Json::parse(read_file(json));
   CHECK(r["run"]["completed"] == false);
@@ -163,15 +170,9 @@ TEST_CASE("Ctrl-C during replications reports those that ran to their end, or wr
     // 1,000 replications of 120 s of M/M/1 (about 10^5 events each, in all
     // tens of seconds) on one thread, interrupted 2 s after the handler is in.
     const std::string json = dir.file("replicated.json");
-    const pid_t child = start({"run", file, "--duration", "120s", "--replications", "1000", "--jobs", "1", "--json", json},
-                              out_path, err_path);
-    REQUIRE(child > 0);
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-    if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
-    const auto status = wait_for(child, std::chrono::seconds(120));
-    REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
-    REQUIRE(WIFEXITED(*status));
-    CHECK(WEXITSTATUS(*status) == archsim::cli::kExitStoppedEarly);
+    const std::vector<std::string> args = {"run",          file, "--duration", "120s", "--replications", "1000",
+                                           "--jobs",       "1",  "--json",     json};
+    CHECK(interrupted_exit(args, out_path, err_path, std::chrono::seconds(2)) == archsim::cli::kExitStoppedEarly);
     const Json r = Json::parse(read_file(json));
     const Json& replications = r["replications"];
     const auto count = replications["count"].get<std::size_t>();
@@ -194,13 +195,7 @@ TEST_CASE("Ctrl-C during replications reports those that ran to their end, or wr
     const std::string json = dir.file("none.json");
     auto args = long_run(file);
     args.insert(args.end(), {"--replications", "2", "--jobs", "1", "--json", json});
-    const pid_t child = start(args, out_path, err_path);
-    REQUIRE(child > 0);
-    if (!interrupt_when_ready(child)) FAIL("archsim did not install its SIGINT handler within 60 s");
-    const auto status = wait_for(child, std::chrono::seconds(120));
-    REQUIRE_MESSAGE(status.has_value(), "archsim did not stop within 120 s of SIGINT");
-    REQUIRE(WIFEXITED(*status));
-    CHECK(WEXITSTATUS(*status) == archsim::cli::kExitStoppedEarly);
+    CHECK(interrupted_exit(args, out_path, err_path) == archsim::cli::kExitStoppedEarly);
     CHECK(!std::filesystem::exists(json));
     CHECK(read_file(out_path).empty());
     CHECK(read_file(err_path) == "archsim: interrupted with 0 of 2 replications run to their end; an interval needs "
