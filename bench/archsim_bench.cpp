@@ -2,7 +2,7 @@
 // and completed requests per second of wall time, with the process's peak
 // memory. A benchmark, not a test: it prints figures and judges nothing.
 //
-//   archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|bandwidth|broker|all] [--requests N] [--intervals K]
+//   archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|bandwidth|broker|cdn|all] [--requests N] [--intervals K]
 //                 [--scenarios DIR] [--seed S]
 //   archsim_bench --model cache_store|cache_store_memory [options]   (bench/cache_store_bench.cpp)
 //
@@ -12,16 +12,16 @@
 // compare runs of different lengths with the same number of rows.
 // Each model is a scenario file (scenarios/mmc.json, scenarios/
 // load-balanced-web-tier.json, bench/cache-aside.json, bench/resilience.json,
-// scenarios/hedged-requests.json,
-// bench/broker.json) run long enough for about N requests to complete; wall
+// scenarios/hedged-requests.json, bench/broker.json,
+// scenarios/cdn-edge-failover.json) run long enough for about N requests to complete; wall
 // time covers the run only, not reading the scenario; CPU time (the
 // process's) is printed beside it, for a machine shared with other work.
 // --scenarios DIR reads every model's file from DIR instead. A file's fault
 // timeline is stated for its own duration_s and scaled with the run (an
 // action from 20 % to 40 % of the file's run stays at 20 % to 40 % of this
 // one), so every size sees the same faults.
-// One JSON line per model goes to standard output; a model with a cache adds
-// the cache's hit rate (from a cold start: no warm-up), one with a broker the
+// One JSON line per model goes to standard output; a model with a cache (or
+// a CDN) adds its hit rate (from a cold start: no warm-up), one with a broker the
 // messages its consumer group acknowledged and those per second (each
 // request publishes one message, so N requests are N messages). Peak memory is the process's
 // maximum resident set, so measure one size per process to compare sizes
@@ -182,7 +182,8 @@ int main(int argc, char** argv) {
                                      {"resilience", "resilience.json", 2000, bench, "", "", ""},
                                      {"hedging", "hedged-requests.json", 4000, scenarios, "", "", ""},
                                      {"bandwidth", "network-bound-media.json", 3600, scenarios, "", "", ""},
-                                     {"broker", "broker.json", 10000, bench, "", "broker", "events.consumers.acknowledged"}};
+                                     {"broker", "broker.json", 10000, bench, "", "broker", "events.consumers.acknowledged"},
+                                     {"cdn", "cdn-edge-failover.json", 2000, scenarios, "cdn", "", ""}};
   std::string which = "all";
   std::string directory;  // empty: each model's own
   std::string seed;       // empty: the scenario's
@@ -201,7 +202,7 @@ int main(int argc, char** argv) {
     } else {
       const bool help = arg == "--help" || arg == "-h";
       (help ? std::cout : std::cerr)
-          << "usage: archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|bandwidth|broker|all] [--requests N] "
+          << "usage: archsim_bench [--model mmc|web_tier|cache_aside|resilience|hedging|bandwidth|broker|cdn|all] [--requests N] "
              "[--intervals K] [--scenarios DIR] [--seed S]\n"
              "       archsim_bench --model cache_store|cache_store_memory [options]\n";
       return help ? 0 : 2;
@@ -218,7 +219,7 @@ int main(int argc, char** argv) {
     if (const int code = run(model, directory, requests, intervals, seed)) return code;
   }
   if (!found) {
-    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, cache_aside, resilience, hedging, bandwidth, broker, all)\n";
+    std::cerr << "archsim_bench: unknown model " << which << " (mmc, web_tier, cache_aside, resilience, hedging, bandwidth, broker, cdn, all)\n";
     return 2;
   }
   return 0;
