@@ -225,7 +225,7 @@ TEST_CASE("lru hits and evicts as the obvious list does, call by call, under mix
     CacheStore store(config(Eviction::Lru, 40, 2000));
     if (reserved) store.reserve(40);
     ReferenceLru reference(40, 2000);
-    std::uint64_t hits = 0, replaced = 0, evicted = 0;
+    std::uint64_t hits = 0, replaced = 0, evicted = 0, grew_and_evicted = 0;
     for (int i = 0; i < 40000; ++i) {
       const std::uint64_t key = zipf.sample(rng);
       const std::uint64_t action = rng.below(100);
@@ -235,12 +235,15 @@ TEST_CASE("lru hits and evicts as the obvious list does, call by call, under mix
         hits += hit ? 1 : 0;
       } else if (action < 97) {
         const auto size = static_cast<std::uint32_t>(action < 96 ? 1 + rng.below(100) : 2001);
-        const bool present = store.peek(key) != nullptr;
+        const models::CacheEntry* held = store.peek(key);
+        const bool present = held != nullptr;
+        const bool grows = present && size > held->size_bytes;
         const auto stored = store.insert(key, 1, size, sim::Time::zero(), kNever);
         const auto expected = reference.insert(key, size);
         REQUIRE(keys_of(stored.removed) == expected.first);
         REQUIRE(stored.stored() == expected.second);
         replaced += present && stored.stored() ? 1 : 0;
+        grew_and_evicted += grows && stored.stored() && !stored.removed.empty() ? 1 : 0;
         for (const auto& r : stored.removed) evicted += r.reason == Removal::Evicted ? 1 : 0;
       } else if (action < 99) {
         REQUIRE(store.erase(key).has_value() == reference.erase(key));
@@ -255,6 +258,7 @@ TEST_CASE("lru hits and evicts as the obvious list does, call by call, under mix
     CHECK(hits > 5000);
     CHECK(replaced > 1000);
     CHECK(evicted > 5000);
+    CHECK(grew_and_evicted > 100);  // a replace that grows, evicting others and keeping the key
   }
 }
 

@@ -292,10 +292,19 @@ TEST_CASE("by user, a crashed edge's users spread over the other edges, and nobo
   // users' share, within 4 standard errors of a binomial proportion.
   const double p = static_cast<double>(own_users) / 1000;
   CHECK(std::abs(moved / requests - p) < 4 * std::sqrt(p * (1 - p) / requests));
+  // Each stand-in takes a third of edge 2's users, give or take a binomial
+  // share over those users, and a third of their requests, give or take the
+  // same over the requests: within four standard errors of both (about
+  // 0.12 with some 250 users and 5,000 moved requests).
+  const double users_se = std::sqrt((1.0 / 3) * (2.0 / 3) / static_cast<double>(own_users));
+  const double requests_se = std::sqrt((1.0 / 3) * (2.0 / 3) / moved);
+  const double tolerance = 4 * std::sqrt(users_se * users_se + requests_se * requests_se);
+  CHECK(tolerance < 0.135);  // no looser than the bounds this replaced (a fifth to 47 %)
   for (int e : {0, 1, 3}) {
     const double took = count(edges[e]["failed_over"]);
     CHECK(took > 0.2 * moved);
     CHECK(took < 0.47 * moved);
+    CHECK(std::abs(took / moved - 1.0 / 3) < tolerance);
   }
 }
 
